@@ -1,0 +1,13 @@
+/* The semaphore-guarded mark fixture:guarded; returns 1 when a tracer enabled it. */
+#define _SDT_HAS_SEMAPHORES 1
+#include <sys/sdt.h>
+
+__extension__ unsigned short fixture_guarded_semaphore __attribute__((unused)) __attribute__((section(".probes")));
+
+long fire_guarded(long i) {
+    if (__builtin_expect(fixture_guarded_semaphore, 0)) {
+        DTRACE_PROBE2(fixture, guarded, i, i * 2);
+        return 1;
+    }
+    return 0;
+}
