@@ -25,6 +25,8 @@ interface LibC extends Library {
 
     int mount(String source, String target, String fsType, long flags, Pointer data) throws LastErrorException;
 
+    int mkfifo(String path, int mode) throws LastErrorException;
+
     int geteuid();
 
     String strerror(int errnum);

@@ -109,6 +109,14 @@ public final class Syscalls {
         }
     }
 
+    public static void mkfifo(String path, int mode) throws NativeException {
+        try {
+            LibC.INSTANCE.mkfifo(path, mode);
+        } catch (LastErrorException e) {
+            throw new NativeException("mkfifo " + path, e.getErrorCode());
+        }
+    }
+
     public static int geteuid() {
         return LibC.INSTANCE.geteuid();
     }
