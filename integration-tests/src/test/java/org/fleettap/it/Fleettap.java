@@ -1,0 +1,67 @@
+package org.fleettap.it;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Runs the fleettap jar as a user would, from the repository root, and captures what it prints. */
+final class Fleettap {
+    static final Path ROOT = Paths.get(System.getProperty("fleettap.root", "..")).toAbsolutePath().normalize();
+    static final Path JAR = Paths.get(System.getProperty("fleettap.jar", "../query-cli/target/fleettap.jar"))
+            .toAbsolutePath().normalize();
+
+    private Fleettap() {
+    }
+
+    /** What one run printed and how it ended. */
+    record Result(int exit, String stdout, String stderr) {
+        List<String> stderrLines() {
+            return stderr.isEmpty() ? List.of() : List.of(stderr.split("\n"));
+        }
+    }
+
+    static Result run(String... args) {
+        return runAs(List.of(), args);
+    }
+
+    /** Runs with a command prefix (e.g. setpriv to drop privileges). */
+    static Result runAs(List<String> prefix, String... args) {
+        List<String> cmd = new ArrayList<>(prefix);
+        cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-jar");
+        cmd.add(JAR.toString());
+        cmd.addAll(List.of(args));
+        try {
+            Process p = new ProcessBuilder(cmd).directory(ROOT.toFile()).start();
+            p.getOutputStream().close();
+            var out = p.getInputStream();
+            var err = p.getErrorStream();
+            byte[][] bufs = new byte[2][];
+            Thread t = new Thread(() -> {
+                try {
+                    bufs[1] = err.readAllBytes();
+                } catch (IOException e) {
+                    bufs[1] = new byte[0];
+                }
+            });
+            t.start();
+            bufs[0] = out.readAllBytes();
+            if (!p.waitFor(300, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IllegalStateException("fleettap " + List.of(args) + " did not finish in 300 s");
+            }
+            t.join();
+            return new Result(p.exitValue(), new String(bufs[0], StandardCharsets.UTF_8),
+                    new String(bufs[1], StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,45 @@
+package org.fleettap.cli;
+
+import java.io.IOException;
+import org.fleettap.agent.elf.ElfFormatException;
+import org.fleettap.agent.feature.MissingFeatureException;
+import org.fleettap.agent.probe.ProbeException;
+import org.fleettap.agent.target.TargetException;
+import picocli.CommandLine;
+
+/**
+ * Turns a failed command into one line on stderr, "fleettap: WHAT", and exit status 1. Stack traces only with
+ * --verbose, and for errors that are bugs rather than bad input.
+ */
+final class UserErrors implements CommandLine.IExecutionExceptionHandler {
+
+    @Override
+    public int handleExecutionException(Exception ex, CommandLine cl, CommandLine.ParseResult parsed) {
+        boolean verbose = Logging.isVerbose(parsed.originalArgs().toArray(new String[0]));
+        if (isUserError(ex)) {
+            System.err.println("fleettap: " + ex.getMessage());
+            if (verbose) {
+                ex.printStackTrace(System.err);
+            }
+        } else {
+            System.err.println("fleettap: internal error: " + ex + (verbose ? "" : " (run with --verbose for details)"));
+            if (verbose) {
+                ex.printStackTrace(System.err);
+            }
+        }
+        return 1;
+    }
+
+    static boolean isUserError(Throwable t) {
+        return t instanceof ProbeException || t instanceof TargetException || t instanceof MissingFeatureException
+                || t instanceof ElfFormatException || t instanceof IOException
+                || t instanceof UsageException;
+    }
+
+    /** A command-line value that is wrong in a way picocli cannot see. */
+    static final class UsageException extends Exception {
+        UsageException(String message) {
+            super(message);
+        }
+    }
+}
