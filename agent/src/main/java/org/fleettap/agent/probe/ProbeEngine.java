@@ -2,64 +2,129 @@ package org.fleettap.agent.probe;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Pointer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.fleettap.agent.feature.DynamicPmu;
 import org.fleettap.agent.feature.KernelFeatures;
 import org.fleettap.agent.feature.MissingFeatureException;
 import org.fleettap.agent.internal.sys.Errno;
 import org.fleettap.agent.internal.sys.NativeException;
+import org.fleettap.agent.internal.sys.Syscalls;
+import org.fleettap.agent.perf.CpuMerger;
+import org.fleettap.agent.perf.IdRegistry;
+import org.fleettap.agent.perf.PerfBuffer;
 import org.fleettap.agent.perf.PerfEvent;
 import org.fleettap.agent.perf.PerfEventAttr;
+import org.fleettap.agent.perf.RecordConsumer;
+import org.fleettap.agent.perf.RecordCounters;
+import org.fleettap.agent.perf.RingBuffer;
+import org.fleettap.agent.perf.SampleFormat;
+import org.fleettap.agent.perf.SampleType;
 import org.fleettap.agent.target.LaunchedCommand;
 import org.fleettap.agent.target.Target;
 import org.fleettap.agent.target.TargetException;
 import org.fleettap.agent.target.Tasks;
+import org.fleettap.agent.tracefs.DynamicUprobe;
+import org.fleettap.agent.tracefs.Tracefs;
+import org.fleettap.agent.tracefs.TracepointFormat;
+import org.fleettap.agent.tracefs.Tracepoints;
+import org.fleettap.agent.tracefs.UprobeEventSpec;
+import org.fleettap.agent.tracefs.UprobeEvents;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Probe sites attached to the kernel for one target. In {@link Mode#COUNT} every site is a kernel counter that is
- * read, and no event ever reaches user space. Closing detaches everything and stops a command that still runs.
+ * Probe sites attached to the kernel for one target.
+ *
+ * <p>In {@link Mode#COUNT} every site is a kernel counter that is read: no event ever reaches user space. In
+ * {@link Mode#SAMPLE} every hit is a record in the ring buffer of its CPU (one buffer per CPU shared by all events
+ * through PERF_EVENT_IOC_SET_OUTPUT); {@link #poll} hands records to a consumer in timestamp order across CPUs.
+ * Each record's cookie is the index of its site. Closing detaches everything (perf events, then the buffers whose
+ * mappings hold them, then tracefs events) and stops a command that still runs.
  */
 public final class ProbeEngine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProbeEngine.class);
+    private static final AtomicInteger ENGINES = new AtomicInteger();
+    private static volatile boolean staleGroupsRemoved;
 
     /** How hits reach fleettap. */
     public enum Mode {
         /** Kernel counters, read on demand. */
-        COUNT
+        COUNT,
+        /** A record per hit, through per-CPU ring buffers. */
+        SAMPLE
     }
 
+    /** Ring buffer and ordering settings for {@link Mode#SAMPLE}. */
+    public record Options(Mode mode, int dataPages, long reorderWindowNanos) {
+        public static final int DEFAULT_DATA_PAGES = 256;
+        public static final long DEFAULT_REORDER_WINDOW_NANOS = 10_000_000;
+
+        public Options {
+            if (Integer.bitCount(dataPages) != 1) {
+                throw new IllegalArgumentException("data pages must be a power of two: " + dataPages);
+            }
+            if (reorderWindowNanos < 0) {
+                throw new IllegalArgumentException("negative reorder window");
+            }
+        }
+
+        public static Options of(Mode mode) {
+            return new Options(mode, DEFAULT_DATA_PAGES, DEFAULT_REORDER_WINDOW_NANOS);
+        }
+    }
+
+    private final int engineNumber = ENGINES.incrementAndGet();
     private final List<ProbeSite> sites;
-    private final List<List<PerfEvent>> events;
+    private final Options options;
+    private final List<List<PerfEvent>> events = new ArrayList<>();
+    private final List<DynamicUprobe> dynamicEvents = new ArrayList<>();
+    private final TracepointFormat[] formats;
+    private final TreeMap<Integer, PerfBuffer> buffers = new TreeMap<>();
+    private final IdRegistry registry = new IdRegistry();
+    private final RecordCounters counters = new RecordCounters();
     private final List<Memory> pathBuffers = new ArrayList<>();
     private final LaunchedCommand command;
+    private Tracefs tracefs;
+    private UprobeEvents uprobeEvents;
+    private CpuMerger merger;
+    private int[] pollFds = new int[0];
+    private short[] pollEvents = new short[0];
     private boolean closed;
 
-    private ProbeEngine(List<ProbeSite> sites, LaunchedCommand command) {
+    private ProbeEngine(List<ProbeSite> sites, Options options, LaunchedCommand command) {
         this.sites = List.copyOf(sites);
+        this.options = options;
         this.command = command;
-        this.events = new ArrayList<>();
+        this.formats = new TracepointFormat[sites.size()];
         for (int i = 0; i < sites.size(); i++) {
             events.add(new ArrayList<>());
         }
+    }
+
+    public static ProbeEngine attach(List<ProbeSite> sites, Target target, Mode mode)
+            throws ProbeException, TargetException, MissingFeatureException {
+        return attach(sites, target, Options.of(mode));
     }
 
     /**
      * Attaches {@code sites} for {@code target}. A command target is started held at its gate; call
      * {@link #start()} to let it run. On failure everything attached so far is detached.
      */
-    public static ProbeEngine attach(List<ProbeSite> sites, Target target, Mode mode)
+    public static ProbeEngine attach(List<ProbeSite> sites, Target target, Options options)
             throws ProbeException, TargetException, MissingFeatureException {
         if (sites.isEmpty()) {
             throw new ProbeException("no probe sites to attach");
         }
         LaunchedCommand cmd = target instanceof Target.Command c ? LaunchedCommand.start(c.commandLine()) : null;
-        ProbeEngine engine = new ProbeEngine(sites, cmd);
+        ProbeEngine engine = new ProbeEngine(sites, options, cmd);
         try {
             engine.attachAll(target);
             return engine;
@@ -69,22 +134,38 @@ public final class ProbeEngine implements AutoCloseable {
         }
     }
 
+    private boolean sampling() {
+        return options.mode() == Mode.SAMPLE;
+    }
+
     private void attachAll(Target target) throws ProbeException, TargetException, MissingFeatureException {
         List<Integer> cpus = Tasks.onlineCpus();
         int commandPid = command == null ? -1 : command.pid();
         for (int i = 0; i < sites.size(); i++) {
             ProbeSite site = sites.get(i);
             Scope scope = site instanceof CpuClockSite ? Scope.systemWide(cpus)
-                    : Scope.forTarget(target, commandPid, false, cpus);
+                    : Scope.forTarget(target, commandPid, sampling(), cpus);
             openSite(i, site, scope);
         }
         if (target instanceof Target.Process p) {
-            followNewThreads(p.pid());
+            followNewThreads(p.pid(), cpus);
+        }
+        if (sampling()) {
+            List<RingBuffer> rings = new ArrayList<>();
+            pollFds = new int[buffers.size()];
+            pollEvents = new short[buffers.size()];
+            int k = 0;
+            for (PerfBuffer b : buffers.values()) {
+                rings.add(b.ring());
+                pollFds[k++] = b.owner().fd();
+            }
+            merger = new CpuMerger(rings, options.reorderWindowNanos());
         }
     }
 
     /** Threads created while we attached were not covered by inherit: open on them until the set is stable. */
-    private void followNewThreads(int pid) throws ProbeException, TargetException, MissingFeatureException {
+    private void followNewThreads(int pid, List<Integer> cpus)
+            throws ProbeException, TargetException, MissingFeatureException {
         Set<Integer> seen = new HashSet<>(Tasks.threadsOf(pid));
         for (int round = 0; round < 10; round++) {
             List<Integer> fresh = new ArrayList<>();
@@ -98,7 +179,7 @@ public final class ProbeEngine implements AutoCloseable {
             }
             for (int i = 0; i < sites.size(); i++) {
                 if (!(sites.get(i) instanceof CpuClockSite)) {
-                    openSite(i, sites.get(i), Scope.tasks(fresh, false, List.of()));
+                    openSite(i, sites.get(i), Scope.tasks(fresh, sampling(), cpus));
                 }
             }
         }
@@ -107,33 +188,124 @@ public final class ProbeEngine implements AutoCloseable {
     private void openSite(int index, ProbeSite site, Scope scope) throws ProbeException, MissingFeatureException {
         PerfEventAttr.Builder attr;
         Pointer keepAlive = null;
-        if (site instanceof UprobeSite u) {
-            if (u.needsTracefs()) {
-                throw new ProbeException(site.describe() + ": probes that read memory are not supported yet");
-            }
+        long period = 1;
+        long sampleBits = SampleType.TID | SampleType.TIME | SampleType.CPU;
+        if (site instanceof UprobeSite u && !u.needsTracefs()) {
             DynamicPmu pmu = KernelFeatures.system().uprobePmu();
-            Memory path = new Memory(u.binary().toString().getBytes().length + 1L);
-            path.setString(0, u.binary().toString());
+            byte[] pathBytes = u.binary().toString().getBytes(StandardCharsets.UTF_8);
+            Memory path = new Memory(pathBytes.length + 1L);
+            path.write(0, pathBytes, 0, pathBytes.length);
+            path.setByte(pathBytes.length, (byte) 0);
             pathBuffers.add(path);
             keepAlive = path;
             attr = PerfEventAttr.builder(pmu.type(), pmu.config(u.retprobe(), u.refCtrOffset()))
                     .config1(Pointer.nativeValue(path))
                     .config2(u.fileOffset());
-        } else if (site instanceof CpuClockSite c) {
-            attr = PerfEventAttr.builder(PerfEventAttr.TYPE_SOFTWARE, PerfEventAttr.SW_CPU_CLOCK);
+            sampleBits |= SampleType.IP;
+        } else if (site instanceof UprobeSite u) {
+            DynamicUprobe dyn = dynamicEvent(index, u);
+            formats[index] = dyn.format();
+            attr = PerfEventAttr.builder(PerfEventAttr.TYPE_TRACEPOINT, dyn.id());
+            sampleBits |= SampleType.RAW;
+        } else if (site instanceof TracepointSite t) {
+            String name = t.system() + ":" + t.event();
+            try {
+                Tracepoints tp = new Tracepoints(tracefs());
+                formats[index] = tp.format(name);
+                attr = PerfEventAttr.builder(PerfEventAttr.TYPE_TRACEPOINT, tp.id(name));
+            } catch (IOException e) {
+                throw new ProbeException("attaching " + site.describe() + ": " + e.getMessage(), e);
+            }
+            sampleBits |= SampleType.RAW;
         } else {
-            throw new ProbeException(site.describe() + ": tracepoints are not supported yet");
+            CpuClockSite c = (CpuClockSite) site;
+            attr = PerfEventAttr.builder(PerfEventAttr.TYPE_SOFTWARE, PerfEventAttr.SW_CPU_CLOCK);
+            period = c.periodNanos();
+            sampleBits |= SampleType.IP;
         }
         attr.inherit(scope.inherit());
+        if (sampling()) {
+            int dataBytes = options.dataPages() * PerfBuffer.PAGE_SIZE;
+            attr.sample(period, sampleBits).wakeupWatermark(Math.max(PerfBuffer.PAGE_SIZE, dataBytes / 4));
+        }
         PerfEventAttr built = attr.build();
+        SampleFormat format = sampling()
+                ? SampleFormat.of(built.sampleType(), built.sampleRegsUser(), built.sampleIdAll()) : null;
         for (int[] pc : scope.pairs()) {
             try {
-                events.get(index).add(PerfEvent.open(built, pc[0], pc[1], keepAlive));
+                PerfEvent e = PerfEvent.open(built, pc[0], pc[1], keepAlive);
+                events.get(index).add(e);
+                if (sampling()) {
+                    registry.register(e.id(), format, index);
+                    route(e);
+                }
             } catch (NativeException e) {
                 throw attachError(site, pc[0], pc[1], e);
             }
         }
         log.debug("attached {} on {} (pid, cpu) pairs", site.describe(), scope.pairs().size());
+    }
+
+    /** Sends a sampled event's records to its CPU's ring buffer, mapping the buffer for the CPU's first event. */
+    private void route(PerfEvent e) throws NativeException {
+        PerfBuffer buffer = buffers.get(e.cpu());
+        if (buffer == null) {
+            buffers.put(e.cpu(), PerfBuffer.map(e, options.dataPages(), registry, counters));
+        } else {
+            e.setOutput(buffer.owner());
+        }
+    }
+
+    private DynamicUprobe dynamicEvent(int index, UprobeSite u) throws ProbeException, MissingFeatureException {
+        try {
+            UprobeEvents ue = uprobeEvents();
+            String event = ("e" + engineNumber + "_" + index + "_" + u.name().replaceAll("[^A-Za-z0-9_]", "_"))
+                    .replaceAll("_+", "_");
+            if (event.length() > 60) {
+                event = event.substring(0, 60);
+            }
+            UprobeEventSpec.Builder spec = UprobeEventSpec.builder(UprobeEvents.ownGroup(), event, u.binary(),
+                    u.fileOffset()).retprobe(u.retprobe());
+            if (u.refCtrOffset() != 0) {
+                spec.refCtrOffset(u.refCtrOffset());
+            }
+            u.fetchArgs().forEach(spec::arg);
+            DynamicUprobe dyn = ue.create(spec.build());
+            dynamicEvents.add(dyn);
+            return dyn;
+        } catch (IOException | IllegalArgumentException e) {
+            throw new ProbeException("attaching " + u.describe() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Tracefs tracefs() throws ProbeException, MissingFeatureException {
+        if (tracefs == null) {
+            try {
+                tracefs = Tracefs.locate();
+            } catch (IOException e) {
+                throw new ProbeException(e.getMessage(), e);
+            }
+        }
+        return tracefs;
+    }
+
+    private UprobeEvents uprobeEvents() throws ProbeException, MissingFeatureException, IOException {
+        if (uprobeEvents == null) {
+            uprobeEvents = UprobeEvents.open(tracefs());
+            removeStaleGroupsOnce(uprobeEvents);
+        }
+        return uprobeEvents;
+    }
+
+    /** Removes tracefs events left by agents that died without cleaning up (SIGKILL); once per process. */
+    private static synchronized void removeStaleGroupsOnce(UprobeEvents ue) throws IOException {
+        if (!staleGroupsRemoved) {
+            int n = ue.removeStaleGroups();
+            if (n > 0) {
+                log.info("removed {} uprobe events left by agents that are no longer running", n);
+            }
+            staleGroupsRemoved = true;
+        }
     }
 
     static ProbeException attachError(ProbeSite site, int pid, int cpu, NativeException e) {
@@ -144,6 +316,10 @@ public final class ProbeEngine implements AutoCloseable {
         }
         if (e.errno() == Errno.ESRCH) {
             return new ProbeException("attaching " + site.describe() + ": process " + pid + " has exited", e);
+        }
+        if (e.errno() == Errno.EMFILE) {
+            return new ProbeException("attaching " + site.describe() + ": out of file descriptors (raise "
+                    + "'ulimit -n'; every probe takes one per CPU or thread)", e);
         }
         return new ProbeException("attaching " + site.describe() + " (" + where + "): " + e.getMessage(), e);
     }
@@ -163,8 +339,16 @@ public final class ProbeEngine implements AutoCloseable {
         return sites;
     }
 
-    /** Hits of site {@code index} so far (the sum of its kernel counters). */
+    /** The record layout of a tracepoint or dynamic-event site, for decoding its raw data; null for others. */
+    public TracepointFormat format(int index) {
+        return formats[index];
+    }
+
+    /** Hits of site {@code index} so far (the sum of its kernel counters). Only in {@link Mode#COUNT}. */
     public long hits(int index) throws ProbeException {
+        if (sampling()) {
+            throw new IllegalStateException("hits are counted by the consumer in SAMPLE mode");
+        }
         long total = 0;
         for (PerfEvent e : events.get(index)) {
             try {
@@ -173,12 +357,64 @@ public final class ProbeEngine implements AutoCloseable {
                 throw new ProbeException("reading " + sites.get(index).describe() + ": " + ex.getMessage(), ex);
             }
         }
+        if (sites.get(index) instanceof CpuClockSite c) {
+            return total / c.periodNanos(); // cpu-clock counts nanoseconds of CPU time
+        }
         return total;
+    }
+
+    /**
+     * Waits up to {@code timeoutMillis} for data, then delivers the records that are due, in timestamp order.
+     * Returns how many were delivered.
+     */
+    public int poll(int timeoutMillis, RecordConsumer consumer) throws ProbeException {
+        requireSampling();
+        try {
+            Syscalls.poll(pollFds, pollEvents, timeoutMillis);
+        } catch (NativeException e) {
+            throw new ProbeException("waiting for events: " + e.getMessage(), e);
+        }
+        return merger.poll(System.nanoTime(), consumer);
+    }
+
+    /** Delivers every record still in the buffers (at the end of a run). */
+    public int drain(RecordConsumer consumer) {
+        requireSampling();
+        return merger.flush(consumer);
+    }
+
+    /** Records read, lost and throttled so far, over all CPUs. */
+    public RecordCounters counters() {
+        return counters;
+    }
+
+    /** Events the kernel dropped for site {@code index} because its buffer was full. */
+    public long lost(int index) {
+        long n = 0;
+        for (PerfEvent e : events.get(index)) {
+            n += registry.lost(e.id());
+        }
+        return n;
+    }
+
+    private void requireSampling() {
+        if (!sampling()) {
+            throw new IllegalStateException("only a SAMPLE engine delivers records");
+        }
     }
 
     /** The number of perf events open, over all sites. */
     public int openEvents() {
         return events.stream().mapToInt(List::size).sum();
+    }
+
+    /** The tracefs events this engine created (live until {@link #close()}). */
+    public List<String> dynamicEventNames() {
+        List<String> names = new ArrayList<>();
+        for (DynamicUprobe d : dynamicEvents) {
+            names.add(d.spec().qualifiedName());
+        }
+        return names;
     }
 
     @Override
@@ -193,6 +429,18 @@ public final class ProbeEngine implements AutoCloseable {
             }
             list.clear();
         }
+        for (PerfBuffer b : buffers.values()) {
+            b.close();
+        }
+        buffers.clear();
+        for (DynamicUprobe d : dynamicEvents) {
+            try {
+                d.close();
+            } catch (IOException e) {
+                log.warn("removing tracefs event {}: {}", d.spec().qualifiedName(), e.getMessage());
+            }
+        }
+        dynamicEvents.clear();
         pathBuffers.clear();
         if (command != null) {
             command.close();

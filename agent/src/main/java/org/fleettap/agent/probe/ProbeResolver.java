@@ -16,7 +16,6 @@ import org.fleettap.agent.elf.ElfFile;
 import org.fleettap.agent.elf.ElfFiles;
 import org.fleettap.agent.elf.ElfFormatException;
 import org.fleettap.agent.elf.ElfSymbol;
-import org.fleettap.agent.elf.SdtArg;
 import org.fleettap.agent.elf.SdtNote;
 import org.fleettap.agent.feature.KernelFeatures;
 import org.fleettap.agent.feature.MissingFeatureException;
@@ -109,7 +108,8 @@ public final class ProbeResolver {
             } catch (ElfFormatException e) {
                 throw new ProbeException(binary + ": function " + s.name() + ": " + e.getMessage(), e);
             }
-            sites.add(new UprobeSite(point, "function(\"" + s.name() + "\")", binary, offset, ret, 0, List.of()));
+            sites.add(new UprobeSite(point, "function(\"" + s.name() + "\")", binary, offset, ret, 0, List.of(),
+                    List.of()));
         }
         return sites;
     }
@@ -128,7 +128,7 @@ public final class ProbeResolver {
             names.add(n.name());
             if (glob.matches(n.name()) || glob.matches(n.qualifiedName())) {
                 sites.add(new UprobeSite(point, "mark(\"" + n.qualifiedName() + "\")", binary, n.fileOffset(), false,
-                        n.semaphoreFileOffset(), List.of()));
+                        n.semaphoreFileOffset(), List.of(), n.args()));
             }
         }
         if (sites.isEmpty()) {
@@ -138,19 +138,20 @@ public final class ProbeResolver {
         return sites;
     }
 
-    /** The USDT notes of a binary, for decoding mark arguments. */
-    public List<SdtArg> markArguments(UprobeSite site) throws ProbeException {
-        ElfFile elf = elf(site.binary(), site.point());
-        try {
-            for (SdtNote n : elf.sdtNotes()) {
-                if (n.fileOffset() == site.fileOffset()) {
-                    return n.args();
-                }
+    /**
+     * The same sites, with USDT marks set to read their arguments in the probe (memory operands need tracefs
+     * fetch args; so, for one decoding path, do register operands).
+     */
+    public List<ProbeSite> withMarkArguments(List<ProbeSite> sites) throws ProbeException {
+        List<ProbeSite> out = new ArrayList<>();
+        for (ProbeSite s : sites) {
+            if (s instanceof UprobeSite u && !u.markArgs().isEmpty()) {
+                out.add(u.withFetchArgs(UsdtArguments.fetchArgs(u, elf(u.binary(), u.point()))));
+            } else {
+                out.add(s);
             }
-        } catch (ElfFormatException e) {
-            throw new ProbeException(site.binary() + ": " + e.getMessage(), e);
         }
-        return List.of();
+        return out;
     }
 
     private Path binaryOf(ProbePoint point) throws ProbeException {

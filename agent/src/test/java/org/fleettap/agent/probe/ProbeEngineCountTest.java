@@ -13,7 +13,7 @@ class ProbeEngineCountTest {
 
     private static UprobeSite site(Path bin, String fn, boolean ret) throws Exception {
         return new UprobeSite(ProbePointParser.parse("process(\"" + bin + "\").function(\"" + fn + "\")"), fn, bin,
-                Oracles.functionFileOffset(bin, fn), ret, 0, List.of());
+                Oracles.functionFileOffset(bin, fn), ret, 0, List.of(), List.of());
     }
 
     @Test

@@ -1,0 +1,161 @@
+package org.fleettap.agent.probe;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.fleettap.agent.perf.PerfRecord;
+import org.fleettap.agent.perf.RecordType;
+import org.fleettap.agent.target.Target;
+import org.fleettap.agent.testing.Fixtures;
+import org.fleettap.agent.tracefs.TracepointFormat;
+import org.junit.jupiter.api.Test;
+
+/** Every hit as a record through the per-CPU ring buffers, merged in time order. */
+class ProbeEngineSampleTest {
+
+    private static List<ProbeSite> resolve(Target target, String... points) throws Exception {
+        ProbeResolver r = ProbeResolver.forTarget(target);
+        List<ProbeSite> sites = new ArrayList<>();
+        for (String p : points) {
+            sites.addAll(r.resolve(ProbePointParser.parse(p)));
+        }
+        return r.withMarkArguments(sites);
+    }
+
+    /** Runs the command to its end, handing every sample to {@code onSample}. */
+    private static void runToEnd(ProbeEngine engine, java.util.function.Consumer<PerfRecord> onSample)
+            throws Exception {
+        engine.start();
+        var cmd = engine.command().orElseThrow();
+        while (cmd.isAlive()) {
+            engine.poll(50, r -> {
+                if (r.type() == RecordType.SAMPLE) {
+                    onSample.accept(r);
+                }
+            });
+        }
+        engine.drain(r -> {
+            if (r.type() == RecordType.SAMPLE) {
+                onSample.accept(r);
+            }
+        });
+    }
+
+    @Test
+    void entryAndReturnSamplesMatchCallsInTimeOrder() throws Exception {
+        Path loop = Fixtures.path("loop");
+        Target target = Target.command(List.of(loop.toString(), "20000"));
+        List<ProbeSite> sites = resolve(target, "process(\"" + loop + "\").function(\"f\")",
+                "process(\"" + loop + "\").function(\"f\").return");
+        long[] hits = new long[2];
+        long[] lastTime = {Long.MIN_VALUE};
+        long[] outOfOrder = {0};
+        int[] pidSeen = {0};
+        try (ProbeEngine engine = ProbeEngine.attach(sites, target, ProbeEngine.Mode.SAMPLE)) {
+            int pid = engine.command().orElseThrow().pid();
+            runToEnd(engine, r -> {
+                hits[r.cookie()]++;
+                if (r.time() < lastTime[0]) {
+                    outOfOrder[0]++;
+                }
+                lastTime[0] = r.time();
+                if (r.pid() == pid) {
+                    pidSeen[0]++;
+                }
+            });
+            assertThat(engine.counters().lost()).isZero();
+        }
+        assertThat(hits).containsExactly(20000, 20000);
+        assertThat(outOfOrder[0]).isZero();
+        assertThat(pidSeen[0]).isEqualTo(40000);
+    }
+
+    @Test
+    void usdtArgumentsDecodeToTheValuesTheFixturePassed() throws Exception {
+        Path usdt = Fixtures.path("usdt");
+        Target target = Target.command(List.of(usdt.toString(), "50"));
+        List<ProbeSite> sites = resolve(target, "process(\"" + usdt + "\").mark(\"tick\")",
+                "process(\"" + usdt + "\").mark(\"done\")");
+        List<long[]> ticks = new ArrayList<>();
+        List<long[]> done = new ArrayList<>();
+        try (ProbeEngine engine = ProbeEngine.attach(sites, target, ProbeEngine.Mode.SAMPLE)) {
+            runToEnd(engine, r -> {
+                UprobeSite site = (UprobeSite) engine.sites().get(r.cookie());
+                TracepointFormat f = engine.format(r.cookie());
+                long[] v = UsdtArguments.decode(site, f, r.buffer(), r.rawOffset());
+                (r.cookie() == 0 ? ticks : done).add(v);
+            });
+        }
+        assertThat(ticks).hasSize(50);
+        for (int i = 0; i < 50; i++) {
+            // DTRACE_PROBE3(fixture, tick, i, 5, global_value) with global_value = -i
+            assertThat(ticks.get(i)).containsExactly(i, 5, -i);
+        }
+        assertThat(done).hasSize(1);
+        assertThat(done.get(0)).containsExactly(50);
+    }
+
+    @Test
+    void semaphoreGuardedMarkIsEnabledOnlyWhileAttached() throws Exception {
+        Path usdt = Fixtures.path("usdt");
+        assertThat(Fixtures.run(usdt.toString(), "20")).isEqualTo("guarded_enabled=0\n");
+        Path out = java.nio.file.Files.createTempFile("usdt", ".out");
+        Target target = Target.command("'" + usdt + "' 20 > '" + out + "'");
+        List<ProbeSite> sites = resolve(target, "process(\"" + usdt + "\").mark(\"guarded\")");
+        List<long[]> seen = new ArrayList<>();
+        try (ProbeEngine engine = ProbeEngine.attach(sites, target, ProbeEngine.Mode.SAMPLE)) {
+            runToEnd(engine, r -> seen.add(UsdtArguments.decode((UprobeSite) engine.sites().get(0),
+                    engine.format(0), r.buffer(), r.rawOffset())));
+        }
+        assertThat(java.nio.file.Files.readString(out)).isEqualTo("guarded_enabled=20\n");
+        assertThat(seen).hasSize(20);
+        assertThat(seen.get(7)).containsExactly(7, 14);
+        assertThat(Fixtures.run(usdt.toString(), "20")).isEqualTo("guarded_enabled=0\n");
+        java.nio.file.Files.delete(out);
+    }
+
+    @Test
+    void futexTracepointFieldsAreDecoded() throws Exception {
+        Path threads = Fixtures.path("threads");
+        Path out = java.nio.file.Files.createTempFile("threads", ".out");
+        Target target = Target.command("'" + threads + "' 4 2000 > '" + out + "'");
+        List<ProbeSite> sites = resolve(target, "syscall.futex");
+        List<long[]> calls = new ArrayList<>();
+        try (ProbeEngine engine = ProbeEngine.attach(sites, target, ProbeEngine.Mode.SAMPLE)) {
+            TracepointFormat f = engine.format(0);
+            runToEnd(engine, r -> calls.add(new long[] {
+                    f.requireField("uaddr").readLong(r.buffer(), r.rawOffset()),
+                    f.requireField("op").readLong(r.buffer(), r.rawOffset())}));
+        }
+        String printed = java.nio.file.Files.readString(out).strip();
+        long mutex = Long.decode(printed.substring("mutex=".length()));
+        long onMutex = calls.stream().filter(c -> c[0] == mutex).count();
+        assertThat(onMutex).isPositive();
+        // glibc waits with FUTEX_WAIT_PRIVATE (128) or FUTEX_WAIT_BITSET_PRIVATE and wakes with FUTEX_WAKE_PRIVATE.
+        Set<Long> ops = new HashSet<>();
+        calls.stream().filter(c -> c[0] == mutex).forEach(c -> ops.add(c[1] & 0x7f));
+        assertThat(ops).contains(1L).isSubsetOf(0L, 1L, 9L);
+        java.nio.file.Files.delete(out);
+    }
+
+    @Test
+    void cpuClockSamplesArriveFromEveryCpu() throws Exception {
+        Path spin = Fixtures.path("spin");
+        Target target = Target.command(List.of(spin.toString(), "600"));
+        List<ProbeSite> sites = resolve(target, "timer.profile");
+        Set<Integer> cpus = new HashSet<>();
+        long[] n = {0};
+        try (ProbeEngine engine = ProbeEngine.attach(sites, target, ProbeEngine.Mode.SAMPLE)) {
+            runToEnd(engine, r -> {
+                cpus.add(r.cpu());
+                n[0]++;
+            });
+        }
+        assertThat(cpus).containsExactlyInAnyOrderElementsOf(org.fleettap.agent.target.Tasks.onlineCpus());
+        assertThat(n[0]).isGreaterThanOrEqualTo(100);
+    }
+}
