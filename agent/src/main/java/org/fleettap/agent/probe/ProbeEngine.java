@@ -229,11 +229,14 @@ public final class ProbeEngine implements AutoCloseable {
             attr.sample(period, sampleBits).wakeupWatermark(Math.max(PerfBuffer.PAGE_SIZE, dataBytes / 4));
         }
         PerfEventAttr built = attr.build();
+        // The first event of each CPU also reports exec/comm, fork and exit, so consumers can name processes.
+        PerfEventAttr firstOfCpu = sampling() ? attr.sideBand(true).build() : built;
         SampleFormat format = sampling()
                 ? SampleFormat.of(built.sampleType(), built.sampleRegsUser(), built.sampleIdAll()) : null;
         for (int[] pc : scope.pairs()) {
             try {
-                PerfEvent e = PerfEvent.open(built, pc[0], pc[1], keepAlive);
+                boolean first = sampling() && !buffers.containsKey(pc[1]);
+                PerfEvent e = PerfEvent.open(first ? firstOfCpu : built, pc[0], pc[1], keepAlive);
                 events.get(index).add(e);
                 if (sampling()) {
                     registry.register(e.id(), format, index);

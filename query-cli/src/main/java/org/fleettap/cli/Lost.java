@@ -1,0 +1,22 @@
+package org.fleettap.cli;
+
+import org.fleettap.agent.perf.RecordCounters;
+import org.fleettap.agent.probe.ProbeEngine;
+
+/** Tells the user, on stderr, about events the kernel dropped: they are counted and shown, never hidden. */
+final class Lost {
+    private Lost() {
+    }
+
+    static void report(ProbeEngine engine) {
+        RecordCounters c = engine.counters();
+        if (c.lost() > 0 || c.lostSamples() > 0) {
+            System.err.printf("fleettap: warning: %d events lost (ring buffers full: the reader fell behind)%n",
+                    c.lost() + c.lostSamples());
+        }
+        if (c.throttles() > 0) {
+            System.err.printf("fleettap: warning: the kernel throttled sampling %d times (events dropped)%n",
+                    c.throttles());
+        }
+    }
+}
