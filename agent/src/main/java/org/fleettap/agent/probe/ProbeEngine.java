@@ -126,7 +126,10 @@ public final class ProbeEngine implements AutoCloseable {
         LaunchedCommand cmd = target instanceof Target.Command c ? LaunchedCommand.start(c.commandLine()) : null;
         ProbeEngine engine = new ProbeEngine(sites, options, cmd);
         try {
+            long t0 = System.nanoTime();
             engine.attachAll(target);
+            log.debug("attached {} sites ({} perf events) in {} ms", sites.size(), engine.openEvents(),
+                    (System.nanoTime() - t0) / 1_000_000);
             return engine;
         } catch (ProbeException | TargetException | MissingFeatureException | RuntimeException e) {
             engine.close();
@@ -426,6 +429,8 @@ public final class ProbeEngine implements AutoCloseable {
             return;
         }
         closed = true;
+        long t0 = System.nanoTime();
+        int n = openEvents();
         for (List<PerfEvent> list : events) {
             for (PerfEvent e : list) {
                 e.close();
@@ -445,6 +450,7 @@ public final class ProbeEngine implements AutoCloseable {
         }
         dynamicEvents.clear();
         pathBuffers.clear();
+        log.debug("detached {} perf events in {} ms", n, (System.nanoTime() - t0) / 1_000_000);
         if (command != null) {
             command.close();
         }
