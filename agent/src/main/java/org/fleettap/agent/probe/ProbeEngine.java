@@ -87,6 +87,7 @@ public final class ProbeEngine implements AutoCloseable {
     private final List<List<PerfEvent>> events = new ArrayList<>();
     private final List<DynamicUprobe> dynamicEvents = new ArrayList<>();
     private final TracepointFormat[] formats;
+    private final DynamicUprobe[] dynamicBySite;
     private final TreeMap<Integer, PerfBuffer> buffers = new TreeMap<>();
     private final IdRegistry registry = new IdRegistry();
     private final RecordCounters counters = new RecordCounters();
@@ -104,6 +105,7 @@ public final class ProbeEngine implements AutoCloseable {
         this.options = options;
         this.command = command;
         this.formats = new TracepointFormat[sites.size()];
+        this.dynamicBySite = new DynamicUprobe[sites.size()];
         for (int i = 0; i < sites.size(); i++) {
             events.add(new ArrayList<>());
         }
@@ -142,6 +144,7 @@ public final class ProbeEngine implements AutoCloseable {
     }
 
     private void attachAll(Target target) throws ProbeException, TargetException, MissingFeatureException {
+        removeStaleEvents();
         List<Integer> cpus = Tasks.onlineCpus();
         int commandPid = command == null ? -1 : command.pid();
         for (int i = 0; i < sites.size(); i++) {
@@ -193,7 +196,10 @@ public final class ProbeEngine implements AutoCloseable {
         Pointer keepAlive = null;
         long period = 1;
         long sampleBits = SampleType.TID | SampleType.TIME | SampleType.CPU;
-        if (site instanceof UprobeSite u && !u.needsTracefs()) {
+        if (site instanceof UprobeSite u && !u.needsTracefs() && !scope.inherit()) {
+            // The uprobe PMU reads its path from the opener's memory again whenever the event is inherited (at
+            // every fork or thread start of the target, in the target's address space, where it fails with
+            // EFAULT and so does the clone). Only events that are never inherited may use it.
             DynamicPmu pmu = KernelFeatures.system().uprobePmu();
             byte[] pathBytes = u.binary().toString().getBytes(StandardCharsets.UTF_8);
             Memory path = new Memory(pathBytes.length + 1L);
@@ -209,7 +215,7 @@ public final class ProbeEngine implements AutoCloseable {
             DynamicUprobe dyn = dynamicEvent(index, u);
             formats[index] = dyn.format();
             attr = PerfEventAttr.builder(PerfEventAttr.TYPE_TRACEPOINT, dyn.id());
-            sampleBits |= SampleType.RAW;
+            sampleBits |= u.needsTracefs() ? SampleType.RAW : SampleType.IP;
         } else if (site instanceof TracepointSite t) {
             String name = t.system() + ":" + t.event();
             try {
@@ -262,7 +268,11 @@ public final class ProbeEngine implements AutoCloseable {
         }
     }
 
+    /** The tracefs event of site {@code index}, created on first use (a site may be opened in several rounds). */
     private DynamicUprobe dynamicEvent(int index, UprobeSite u) throws ProbeException, MissingFeatureException {
+        if (dynamicBySite[index] != null) {
+            return dynamicBySite[index];
+        }
         try {
             UprobeEvents ue = uprobeEvents();
             String event = ("e" + engineNumber + "_" + index + "_" + u.name().replaceAll("[^A-Za-z0-9_]", "_"))
@@ -278,6 +288,7 @@ public final class ProbeEngine implements AutoCloseable {
             u.fetchArgs().forEach(spec::arg);
             DynamicUprobe dyn = ue.create(spec.build());
             dynamicEvents.add(dyn);
+            dynamicBySite[index] = dyn;
             return dyn;
         } catch (IOException | IllegalArgumentException e) {
             throw new ProbeException("attaching " + u.describe() + ": " + e.getMessage(), e);
@@ -295,22 +306,33 @@ public final class ProbeEngine implements AutoCloseable {
         return tracefs;
     }
 
-    private UprobeEvents uprobeEvents() throws ProbeException, MissingFeatureException, IOException {
+    private UprobeEvents uprobeEvents() throws ProbeException, MissingFeatureException {
         if (uprobeEvents == null) {
             uprobeEvents = UprobeEvents.open(tracefs());
-            removeStaleGroupsOnce(uprobeEvents);
         }
         return uprobeEvents;
     }
 
-    /** Removes tracefs events left by agents that died without cleaning up (SIGKILL); once per process. */
-    private static synchronized void removeStaleGroupsOnce(UprobeEvents ue) throws IOException {
-        if (!staleGroupsRemoved) {
-            int n = ue.removeStaleGroups();
-            if (n > 0) {
-                log.info("removed {} uprobe events left by agents that are no longer running", n);
+    /**
+     * Removes the tracefs events of agents that died without cleaning up (after SIGKILL nothing else of theirs
+     * remains: the kernel closed their perf events). Once per process; a kernel without uprobe_events has none.
+     */
+    private void removeStaleEvents() throws ProbeException {
+        synchronized (ProbeEngine.class) {
+            if (staleGroupsRemoved) {
+                return;
             }
             staleGroupsRemoved = true;
+        }
+        try {
+            int n = uprobeEvents().removeStaleGroups();
+            if (n > 0) {
+                log.info("removed {} uprobe events left by fleettap agents that are no longer running", n);
+            }
+        } catch (MissingFeatureException e) {
+            log.debug("no stale tracefs events to remove: {}", e.getMessage());
+        } catch (IOException e) {
+            throw new ProbeException("removing tracefs events of dead agents: " + e.getMessage(), e);
         }
     }
 
