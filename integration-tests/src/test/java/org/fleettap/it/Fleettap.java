@@ -24,6 +24,17 @@ final class Fleettap {
         }
     }
 
+    /** Starts fleettap without waiting; stdout and stderr go to the given files. */
+    static Process start(java.io.File stdout, java.io.File stderr, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-jar");
+        cmd.add(JAR.toString());
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectOutput(stdout).redirectError(stderr)
+                .start();
+    }
+
     static Result run(String... args) {
         return runAs(List.of(), args);
     }
