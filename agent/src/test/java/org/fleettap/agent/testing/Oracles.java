@@ -21,6 +21,22 @@ public final class Oracles {
         if (vaddr < 0) {
             throw new IllegalStateException("readelf -s: no function " + name + " in " + binary);
         }
+        return vaddrFileOffset(binary, vaddr);
+    }
+
+    /** The value of symbol {@code name} per readelf -s. */
+    public static long symbolValue(Path binary, String name) {
+        for (String line : Fixtures.run("readelf", "-sW", binary.toString()).split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length >= 8 && f[7].equals(name) && !f[6].equals("UND")) {
+                return Long.parseUnsignedLong(f[1], 16);
+            }
+        }
+        throw new IllegalStateException("readelf -s: no symbol " + name + " in " + binary);
+    }
+
+    /** The file offset of {@code vaddr} through the PT_LOAD headers of readelf -l. */
+    public static long vaddrFileOffset(Path binary, long vaddr) {
         for (String line : Fixtures.run("readelf", "-lW", binary.toString()).split("\n")) {
             String[] f = line.trim().split("\\s+");
             if (f.length >= 6 && f[0].equals("LOAD")) {
