@@ -2,17 +2,19 @@ package org.fleettap.cli;
 
 import org.fleettap.agent.perf.RecordCounters;
 import org.fleettap.agent.probe.ProbeEngine;
+import org.fleettap.agent.probe.ProbeException;
 
 /** Tells the user, on stderr, about events the kernel dropped: they are counted and shown, never hidden. */
 final class Lost {
     private Lost() {
     }
 
-    static void report(ProbeEngine engine) {
+    static void report(ProbeEngine engine) throws ProbeException {
         RecordCounters c = engine.counters();
-        if (c.lost() > 0 || c.lostSamples() > 0) {
+        long lost = Math.max(engine.missed(), c.lost() + c.lostSamples());
+        if (lost > 0) {
             System.err.printf("fleettap: warning: %d events lost (ring buffers full: the reader fell behind)%n",
-                    c.lost() + c.lostSamples());
+                    lost);
         }
         if (c.throttles() > 0) {
             System.err.printf("fleettap: warning: the kernel throttled sampling %d times (events dropped)%n",

@@ -24,6 +24,7 @@ import org.fleettap.agent.perf.PerfEvent;
 import org.fleettap.agent.perf.PerfEventAttr;
 import org.fleettap.agent.perf.RecordConsumer;
 import org.fleettap.agent.perf.RecordCounters;
+import org.fleettap.agent.perf.RecordType;
 import org.fleettap.agent.perf.RingBuffer;
 import org.fleettap.agent.perf.SampleFormat;
 import org.fleettap.agent.perf.SampleType;
@@ -88,6 +89,7 @@ public final class ProbeEngine implements AutoCloseable {
     private final List<DynamicUprobe> dynamicEvents = new ArrayList<>();
     private final TracepointFormat[] formats;
     private final DynamicUprobe[] dynamicBySite;
+    private final long[] delivered;
     private final TreeMap<Integer, PerfBuffer> buffers = new TreeMap<>();
     private final IdRegistry registry = new IdRegistry();
     private final RecordCounters counters = new RecordCounters();
@@ -106,6 +108,7 @@ public final class ProbeEngine implements AutoCloseable {
         this.command = command;
         this.formats = new TracepointFormat[sites.size()];
         this.dynamicBySite = new DynamicUprobe[sites.size()];
+        this.delivered = new long[sites.size()];
         for (int i = 0; i < sites.size(); i++) {
             events.add(new ArrayList<>());
         }
@@ -372,11 +375,11 @@ public final class ProbeEngine implements AutoCloseable {
         return formats[index];
     }
 
-    /** Hits of site {@code index} so far (the sum of its kernel counters). Only in {@link Mode#COUNT}. */
+    /**
+     * Hits of site {@code index} so far: the sum of its kernel counters, which count every hit whether or not its
+     * record reached a buffer.
+     */
     public long hits(int index) throws ProbeException {
-        if (sampling()) {
-            throw new IllegalStateException("hits are counted by the consumer in SAMPLE mode");
-        }
         long total = 0;
         for (PerfEvent e : events.get(index)) {
             try {
@@ -402,13 +405,42 @@ public final class ProbeEngine implements AutoCloseable {
         } catch (NativeException e) {
             throw new ProbeException("waiting for events: " + e.getMessage(), e);
         }
-        return merger.poll(System.nanoTime(), consumer);
+        return merger.poll(System.nanoTime(), counting(consumer));
     }
 
     /** Delivers every record still in the buffers (at the end of a run). */
     public int drain(RecordConsumer consumer) {
         requireSampling();
-        return merger.flush(consumer);
+        return merger.flush(counting(consumer));
+    }
+
+    private RecordConsumer counting(RecordConsumer consumer) {
+        return r -> {
+            if (r.type() == RecordType.SAMPLE && r.cookie() >= 0) {
+                delivered[r.cookie()]++;
+            }
+            consumer.accept(r);
+        };
+    }
+
+    /** Samples of site {@code index} delivered to consumers so far. */
+    public long delivered(int index) {
+        return delivered[index];
+    }
+
+    /**
+     * Hits whose records never reached a consumer: the kernel counters minus what was delivered, over the probe
+     * sites (a full buffer reports its losses only with its next record, so the counters are the exact figure).
+     * Meaningful once the target has stopped and the buffers are drained.
+     */
+    public long missed() throws ProbeException {
+        long n = 0;
+        for (int i = 0; i < sites.size(); i++) {
+            if (!(sites.get(i) instanceof CpuClockSite)) {
+                n += Math.max(0, hits(i) - delivered[i]);
+            }
+        }
+        return n;
     }
 
     /** Records read, lost and throttled so far, over all CPUs. */

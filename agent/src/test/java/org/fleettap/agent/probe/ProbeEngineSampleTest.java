@@ -158,4 +158,23 @@ class ProbeEngineSampleTest {
         assertThat(cpus).containsExactlyInAnyOrderElementsOf(org.fleettap.agent.target.Tasks.onlineCpus());
         assertThat(n[0]).isGreaterThanOrEqualTo(100);
     }
+
+    @Test
+    void aFullBufferLosesEventsThatAreCountedNotHidden() throws Exception {
+        Path loop = Fixtures.path("loop");
+        Target target = Target.command(List.of(loop.toString(), "100000"));
+        List<ProbeSite> sites = resolve(target, "process(\"" + loop + "\").function(\"f\")");
+        long[] samples = {0};
+        // One 4 KiB data page per CPU and nobody reading until the program ends: most hits cannot fit.
+        var options = new ProbeEngine.Options(ProbeEngine.Mode.SAMPLE, 1, 0);
+        try (ProbeEngine engine = ProbeEngine.attach(sites, target, options)) {
+            engine.start();
+            engine.command().orElseThrow().waitFor();
+            engine.drain(r -> samples[0] += r.type() == RecordType.SAMPLE ? 1 : 0);
+            assertThat(engine.hits(0)).isEqualTo(100000);
+            assertThat(samples[0]).isPositive().isLessThan(100000);
+            assertThat(engine.delivered(0)).isEqualTo(samples[0]);
+            assertThat(engine.missed()).isEqualTo(100000 - samples[0]);
+        }
+    }
 }
