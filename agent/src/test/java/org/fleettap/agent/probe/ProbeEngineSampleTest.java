@@ -125,12 +125,24 @@ class ProbeEngineSampleTest {
         Target target = Target.command("'" + threads + "' 4 2000 > '" + out + "'");
         List<ProbeSite> sites = resolve(target, "syscall.futex");
         List<long[]> calls = new ArrayList<>();
+        Set<Integer> cpus = new HashSet<>();
+        long[] lastTime = {Long.MIN_VALUE};
+        long[] outOfOrder = {0};
         try (ProbeEngine engine = ProbeEngine.attach(sites, target, ProbeEngine.Mode.SAMPLE)) {
             TracepointFormat f = engine.format(0);
-            runToEnd(engine, r -> calls.add(new long[] {
+            runToEnd(engine, r -> {
+                calls.add(new long[] {
                     f.requireField("uaddr").readLong(r.buffer(), r.rawOffset()),
-                    f.requireField("op").readLong(r.buffer(), r.rawOffset())}));
+                    f.requireField("op").readLong(r.buffer(), r.rawOffset())});
+                cpus.add(r.cpu());
+                outOfOrder[0] += r.time() < lastTime[0] ? 1 : 0;
+                lastTime[0] = r.time();
+            });
+            assertThat(engine.hits(0)).isEqualTo(calls.size());
         }
+        // Four threads on every CPU, merged from the per-CPU buffers into one time order.
+        assertThat(cpus).hasSize(org.fleettap.agent.target.Tasks.onlineCpus().size());
+        assertThat(outOfOrder[0]).isZero();
         String printed = java.nio.file.Files.readString(out).strip();
         long mutex = Long.decode(printed.substring("mutex=".length()));
         long onMutex = calls.stream().filter(c -> c[0] == mutex).count();
