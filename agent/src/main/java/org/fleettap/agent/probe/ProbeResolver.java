@@ -19,6 +19,7 @@ import org.fleettap.agent.elf.ElfSymbol;
 import org.fleettap.agent.elf.SdtNote;
 import org.fleettap.agent.feature.KernelFeatures;
 import org.fleettap.agent.feature.MissingFeatureException;
+import org.fleettap.agent.target.Executables;
 import org.fleettap.agent.target.Target;
 import org.fleettap.agent.tracefs.Tracefs;
 import org.fleettap.agent.tracefs.Tracepoints;
@@ -164,7 +165,7 @@ public final class ProbeResolver {
         if (name.contains("/")) {
             p = Paths.get(name);
         } else {
-            p = onPath(name).orElseThrow(() -> new ProbeException("process(\"" + name + "\"): no such program "
+            p = Executables.onPath(name).orElseThrow(() -> new ProbeException("process(\"" + name + "\"): no such program "
                     + "in $PATH"));
         }
         try {
@@ -190,17 +191,6 @@ public final class ProbeResolver {
             return binaryOf(new ProbePoint(List.of(new ProbePoint.Component("process", first))));
         }
         throw new ProbeException("probe point '" + point + "': a bare 'process' needs a target (-c CMD or -x PID)");
-    }
-
-    static Optional<Path> onPath(String name) {
-        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
-        for (String dir : path.split(":")) {
-            Path p = Paths.get(dir.isEmpty() ? "." : dir, name);
-            if (Files.isRegularFile(p)) {
-                return Optional.of(p);
-            }
-        }
-        return Optional.empty();
     }
 
     private ElfFile elf(Path binary, ProbePoint point) throws ProbeException {

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.fleettap.agent.internal.sys.Syscalls;
 
@@ -64,12 +65,9 @@ public final class LaunchedCommand implements AutoCloseable {
             }
             return;
         }
-        String path = System.getenv().getOrDefault("PATH", "/usr/bin:/bin");
-        for (String dir : path.split(":")) {
-            Path p = Paths.get(dir.isEmpty() ? "." : dir, first);
-            if (Files.isRegularFile(p) && Files.isExecutable(p)) {
-                return;
-            }
+        Optional<Path> found = Executables.onPath(first);
+        if (found.isPresent() && Files.isExecutable(found.get())) {
+            return;
         }
         if (!List.of("exec", "env", "nice").contains(first)) {
             throw new TargetException("command not found: " + first + " (not in $PATH)");

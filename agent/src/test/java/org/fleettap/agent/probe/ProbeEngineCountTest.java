@@ -27,15 +27,6 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** Kernel counters on every kind of target: a command from exec, a running process, every process. */
 class ProbeEngineCountTest {
 
-    private static List<ProbeSite> resolve(Target target, String... points) throws Exception {
-        ProbeResolver r = ProbeResolver.forTarget(target);
-        List<ProbeSite> sites = new ArrayList<>();
-        for (String p : points) {
-            sites.addAll(r.resolve(ProbePointParser.parse(p)));
-        }
-        return sites;
-    }
-
     private static String fn(Path bin, String name) {
         return "process(\"" + bin + "\").function(\"" + name + "\")";
     }
@@ -44,7 +35,7 @@ class ProbeEngineCountTest {
     void countsEveryCallOfTheTalksLoopFromExec() throws Exception {
         Path loop = Fixtures.path("loop");
         Target target = Target.command(List.of(loop.toString()));
-        try (ProbeEngine engine = ProbeEngine.attach(resolve(target, fn(loop, "f"), fn(loop, "f") + ".return",
+        try (ProbeEngine engine = ProbeEngine.attach(Sites.resolve(target, fn(loop, "f"), fn(loop, "f") + ".return",
                 fn(loop, "main")), target, ProbeEngine.Mode.COUNT)) {
             engine.start();
             int status = engine.command().orElseThrow().waitFor();
@@ -65,7 +56,7 @@ class ProbeEngineCountTest {
         long expected = function.equals("lib_touch") ? (Long.parseLong(n) + 1) / 2 : Long.parseLong(n);
         Target target = Target.command(prog + " " + n + " > /dev/null");
         long ours;
-        try (ProbeEngine engine = ProbeEngine.attach(resolve(target, fn(bin, function)), target,
+        try (ProbeEngine engine = ProbeEngine.attach(Sites.resolve(target, fn(bin, function)), target,
                 ProbeEngine.Mode.COUNT)) {
             engine.start();
             engine.command().orElseThrow().waitFor();
@@ -85,7 +76,7 @@ class ProbeEngineCountTest {
                 StandardCharsets.UTF_8)); OutputStream in = p.getOutputStream()) {
             assertThat(out.readLine()).isEqualTo("ready");
             Target target = Target.pid((int) p.pid());
-            try (ProbeEngine engine = ProbeEngine.attach(resolve(target, "process.function(\"f\")"), target,
+            try (ProbeEngine engine = ProbeEngine.attach(Sites.resolve(target, "process.function(\"f\")"), target,
                     ProbeEngine.Mode.COUNT)) {
                 in.write("go\n".getBytes(StandardCharsets.UTF_8));
                 in.flush();
@@ -108,7 +99,7 @@ class ProbeEngineCountTest {
                 StandardCharsets.UTF_8)); OutputStream in = p.getOutputStream()) {
             assertThat(out.readLine()).isEqualTo("ready");
             Target target = Target.pid((int) p.pid());
-            try (ProbeEngine engine = ProbeEngine.attach(resolve(target, "process.function(\"f\")"), target,
+            try (ProbeEngine engine = ProbeEngine.attach(Sites.resolve(target, "process.function(\"f\")"), target,
                     ProbeEngine.Mode.SAMPLE)) {
                 in.write("go\n".getBytes(StandardCharsets.UTF_8));
                 in.flush();
@@ -130,7 +121,7 @@ class ProbeEngineCountTest {
         Path lib = Files.copy(Fixtures.path("libfixturelib.so"), dir.resolve("libfixturelib.so"));
         Path prog = Files.copy(Fixtures.path("uselib"), dir.resolve("uselib"), StandardCopyOption.COPY_ATTRIBUTES);
         Target target = Target.all();
-        try (ProbeEngine engine = ProbeEngine.attach(resolve(target, fn(lib, "lib_add"), fn(lib, "lib_touch")),
+        try (ProbeEngine engine = ProbeEngine.attach(Sites.resolve(target, fn(lib, "lib_add"), fn(lib, "lib_touch")),
                 target, ProbeEngine.Mode.COUNT)) {
             engine.start();
             assertThat(Fixtures.run(prog.toString(), "300")).isEqualTo("sum=44850\n");
@@ -145,9 +136,8 @@ class ProbeEngineCountTest {
         Path usdt = Fixtures.path("usdt");
         long before = openPerfEvents();
         Target target = Target.command(usdt + " 10 > /dev/null");
-        ProbeResolver r = ProbeResolver.forTarget(target);
-        List<ProbeSite> sites = r.withMarkArguments(resolve(target, "process(\"" + usdt + "\").mark(\"*\")",
-                fn(usdt, "main"), "syscall.write"));
+        List<ProbeSite> sites = Sites.resolve(target, "process(\"" + usdt + "\").mark(\"*\")", fn(usdt, "main"),
+                "syscall.write");
         List<String> dynamic;
         try (ProbeEngine engine = ProbeEngine.attach(sites, target, ProbeEngine.Mode.SAMPLE)) {
             dynamic = engine.dynamicEventNames();
@@ -168,7 +158,7 @@ class ProbeEngineCountTest {
     void aCommandThatDoesNotExistIsRefusedBeforeAnythingIsAttached() throws Exception {
         long before = openPerfEvents();
         Path loop = Fixtures.path("loop");
-        assertThatThrownBy(() -> ProbeEngine.attach(resolve(Target.all(), fn(loop, "f")),
+        assertThatThrownBy(() -> ProbeEngine.attach(Sites.resolve(Target.all(), fn(loop, "f")),
                 Target.command("/no/such/command arg"), ProbeEngine.Mode.COUNT))
                 .isInstanceOf(TargetException.class)
                 .hasMessage("command not found: /no/such/command");

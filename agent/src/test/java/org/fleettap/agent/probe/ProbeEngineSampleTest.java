@@ -17,15 +17,6 @@ import org.junit.jupiter.api.Test;
 /** Every hit as a record through the per-CPU ring buffers, merged in time order. */
 class ProbeEngineSampleTest {
 
-    private static List<ProbeSite> resolve(Target target, String... points) throws Exception {
-        ProbeResolver r = ProbeResolver.forTarget(target);
-        List<ProbeSite> sites = new ArrayList<>();
-        for (String p : points) {
-            sites.addAll(r.resolve(ProbePointParser.parse(p)));
-        }
-        return r.withMarkArguments(sites);
-    }
-
     /** Runs the command to its end, handing every sample to {@code onSample}. */
     private static void runToEnd(ProbeEngine engine, java.util.function.Consumer<PerfRecord> onSample)
             throws Exception {
@@ -49,7 +40,7 @@ class ProbeEngineSampleTest {
     void entryAndReturnSamplesMatchCallsInTimeOrder() throws Exception {
         Path loop = Fixtures.path("loop");
         Target target = Target.command(List.of(loop.toString(), "20000"));
-        List<ProbeSite> sites = resolve(target, "process(\"" + loop + "\").function(\"f\")",
+        List<ProbeSite> sites = Sites.resolve(target, "process(\"" + loop + "\").function(\"f\")",
                 "process(\"" + loop + "\").function(\"f\").return");
         long[] hits = new long[2];
         long[] lastTime = {Long.MIN_VALUE};
@@ -78,7 +69,7 @@ class ProbeEngineSampleTest {
     void usdtArgumentsDecodeToTheValuesTheFixturePassed() throws Exception {
         Path usdt = Fixtures.path("usdt");
         Target target = Target.command(List.of(usdt.toString(), "50"));
-        List<ProbeSite> sites = resolve(target, "process(\"" + usdt + "\").mark(\"tick\")",
+        List<ProbeSite> sites = Sites.resolve(target, "process(\"" + usdt + "\").mark(\"tick\")",
                 "process(\"" + usdt + "\").mark(\"done\")");
         List<long[]> ticks = new ArrayList<>();
         List<long[]> done = new ArrayList<>();
@@ -105,7 +96,7 @@ class ProbeEngineSampleTest {
         assertThat(Fixtures.run(usdt.toString(), "20")).isEqualTo("guarded_enabled=0\n");
         Path out = java.nio.file.Files.createTempFile("usdt", ".out");
         Target target = Target.command("'" + usdt + "' 20 > '" + out + "'");
-        List<ProbeSite> sites = resolve(target, "process(\"" + usdt + "\").mark(\"guarded\")");
+        List<ProbeSite> sites = Sites.resolve(target, "process(\"" + usdt + "\").mark(\"guarded\")");
         List<long[]> seen = new ArrayList<>();
         try (ProbeEngine engine = ProbeEngine.attach(sites, target, ProbeEngine.Mode.SAMPLE)) {
             runToEnd(engine, r -> seen.add(UsdtArguments.decode((UprobeSite) engine.sites().get(0),
@@ -123,7 +114,7 @@ class ProbeEngineSampleTest {
         Path threads = Fixtures.path("threads");
         Path out = java.nio.file.Files.createTempFile("threads", ".out");
         Target target = Target.command("'" + threads + "' 4 2000 > '" + out + "'");
-        List<ProbeSite> sites = resolve(target, "syscall.futex");
+        List<ProbeSite> sites = Sites.resolve(target, "syscall.futex");
         List<long[]> calls = new ArrayList<>();
         Set<Integer> cpus = new HashSet<>();
         long[] lastTime = {Long.MIN_VALUE};
@@ -158,7 +149,7 @@ class ProbeEngineSampleTest {
     void cpuClockSamplesArriveFromEveryCpu() throws Exception {
         Path spin = Fixtures.path("spin");
         Target target = Target.command(List.of(spin.toString(), "600"));
-        List<ProbeSite> sites = resolve(target, "timer.profile");
+        List<ProbeSite> sites = Sites.resolve(target, "timer.profile");
         Set<Integer> cpus = new HashSet<>();
         long[] n = {0};
         try (ProbeEngine engine = ProbeEngine.attach(sites, target, ProbeEngine.Mode.SAMPLE)) {
@@ -175,7 +166,7 @@ class ProbeEngineSampleTest {
     void aFullBufferLosesEventsThatAreCountedNotHidden() throws Exception {
         Path loop = Fixtures.path("loop");
         Target target = Target.command(List.of(loop.toString(), "100000"));
-        List<ProbeSite> sites = resolve(target, "process(\"" + loop + "\").function(\"f\")");
+        List<ProbeSite> sites = Sites.resolve(target, "process(\"" + loop + "\").function(\"f\")");
         long[] samples = {0};
         // One 4 KiB data page per CPU and nobody reading until the program ends: most hits cannot fit.
         var options = new ProbeEngine.Options(ProbeEngine.Mode.SAMPLE, 1, 0);
