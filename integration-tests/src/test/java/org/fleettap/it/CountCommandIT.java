@@ -93,13 +93,28 @@ class CountCommandIT {
     void withoutPrivilegesSaysWhatIsNeeded() {
         Fleettap.Result r = Fleettap.runAs(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
                 "--inh-caps=-all", "--bounding-set=-all"), "count", "-c", "./examples/loop", LOOP_F);
-        assertOneLineError(r, "fleettap must run as root (or with CAP_PERFMON and CAP_SYS_ADMIN)");
+        assertOneLineError(r, "must run as root (or with CAP_PERFMON and CAP_SYS_ADMIN) to attach probes");
+    }
+
+    @Test
+    void badCommandLinesAreOneLineWithExitStatusTwo() {
+        Fleettap.Result r = Fleettap.run("count", "--frobnicate", LOOP_F);
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.stdout()).isEmpty();
+        assertThat(r.stderr()).isEqualTo("fleettap: Unknown option: '--frobnicate' (see 'fleettap count --help')\n");
+        Fleettap.Result missing = Fleettap.run("count");
+        assertThat(missing.exit()).isEqualTo(2);
+        assertThat(missing.stderrLines()).hasSize(1);
+        Fleettap.Result both = Fleettap.run("count", "-c", "./examples/loop", "-x", "1", LOOP_F);
+        assertOneLineError(both, "-c and -x cannot be used together");
+        Fleettap.Result duration = Fleettap.run("count", "--duration", "soon", LOOP_F);
+        assertOneLineError(duration, "bad duration 'soon' (expected e.g. 500ms, 10s, 2m, 1h)");
     }
 
     private static void assertOneLineError(Fleettap.Result r, String expected) {
         assertThat(r.exit()).as("exit status; stderr: %s", r.stderr()).isNotZero();
         assertThat(r.stdout()).isEmpty();
         assertThat(r.stderrLines()).hasSize(1);
-        assertThat(r.stderr()).startsWith("fleettap: ").contains(expected);
+        assertThat(r.stderr()).startsWith("fleettap: ").contains(expected).doesNotContain("internal error");
     }
 }

@@ -21,6 +21,12 @@ public final class Main implements Runnable {
         Logging.configure(args);
         CommandLine cl = new CommandLine(new Main());
         cl.setExecutionExceptionHandler(new UserErrors());
+        cl.setParameterExceptionHandler((ex, argv) -> {
+            String command = ex.getCommandLine().getCommandName();
+            System.err.println("fleettap: " + ex.getMessage() + " (see 'fleettap "
+                    + (command.equals("fleettap") ? "" : command + " ") + "--help')");
+            return 2;
+        });
         cl.getCommandSpec().parser().stopAtUnmatched(false);
         return cl.execute(args);
     }

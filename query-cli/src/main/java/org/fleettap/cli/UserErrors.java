@@ -3,6 +3,7 @@ package org.fleettap.cli;
 import java.io.IOException;
 import org.fleettap.agent.elf.ElfFormatException;
 import org.fleettap.agent.feature.MissingFeatureException;
+import org.fleettap.agent.feature.Privileges;
 import org.fleettap.agent.probe.ProbeException;
 import org.fleettap.agent.target.TargetException;
 import picocli.CommandLine;
@@ -33,7 +34,7 @@ final class UserErrors implements CommandLine.IExecutionExceptionHandler {
     static boolean isUserError(Throwable t) {
         return t instanceof ProbeException || t instanceof TargetException || t instanceof MissingFeatureException
                 || t instanceof ElfFormatException || t instanceof IOException
-                || t instanceof UsageException;
+                || t instanceof Privileges.InsufficientPrivilegesException || t instanceof UsageException;
     }
 
     /** A command-line value that is wrong in a way picocli cannot see. */

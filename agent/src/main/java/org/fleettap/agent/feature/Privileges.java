@@ -23,7 +23,7 @@ public final class Privileges {
         boolean admin = (caps & (1L << CAP_SYS_ADMIN)) != 0;
         boolean perfmon = (caps & (1L << CAP_PERFMON)) != 0;
         if (!(admin && perfmon)) {
-            throw new InsufficientPrivilegesException("fleettap must run as root (or with CAP_PERFMON and "
+            throw new InsufficientPrivilegesException("must run as root (or with CAP_PERFMON and "
                     + "CAP_SYS_ADMIN) to attach probes; this process has uid " + Syscalls.geteuid()
                     + (admin ? "" : ", no CAP_SYS_ADMIN") + (perfmon ? "" : ", no CAP_PERFMON"));
         }
