@@ -65,7 +65,7 @@ public final class ProbeEngine implements AutoCloseable {
 
     /** Ring buffer and ordering settings for {@link Mode#SAMPLE}. */
     public record Options(Mode mode, int dataPages, long reorderWindowNanos) {
-        public static final int DEFAULT_DATA_PAGES = 256;
+        public static final int DEFAULT_DATA_PAGES = 1024;
         public static final long DEFAULT_REORDER_WINDOW_NANOS = 10_000_000;
 
         public Options {
