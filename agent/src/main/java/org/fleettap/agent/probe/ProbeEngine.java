@@ -152,7 +152,7 @@ public final class ProbeEngine implements AutoCloseable {
         int commandPid = command == null ? -1 : command.pid();
         for (int i = 0; i < sites.size(); i++) {
             ProbeSite site = sites.get(i);
-            Scope scope = site instanceof CpuClockSite ? Scope.systemWide(cpus)
+            Scope scope = isSystemWide(site) ? Scope.systemWide(cpus)
                     : Scope.forTarget(target, commandPid, sampling(), cpus);
             openSite(i, site, scope);
         }
@@ -172,6 +172,14 @@ public final class ProbeEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * The cpu clock samples every CPU whatever the target; kprobes are kernel code, and the kprobe PMU (like the
+     * uprobe PMU) cannot be inherited, so they are opened per CPU for every process.
+     */
+    private static boolean isSystemWide(ProbeSite site) {
+        return site instanceof CpuClockSite || site instanceof KprobeSite;
+    }
+
     /** Threads created while we attached were not covered by inherit: open on them until the set is stable. */
     private void followNewThreads(int pid, List<Integer> cpus)
             throws ProbeException, TargetException, MissingFeatureException {
@@ -187,7 +195,7 @@ public final class ProbeEngine implements AutoCloseable {
                 return;
             }
             for (int i = 0; i < sites.size(); i++) {
-                if (!(sites.get(i) instanceof CpuClockSite)) {
+                if (!isSystemWide(sites.get(i))) {
                     openSite(i, sites.get(i), Scope.tasks(fresh, sampling(), cpus));
                 }
             }
@@ -204,11 +212,7 @@ public final class ProbeEngine implements AutoCloseable {
             // every fork or thread start of the target, in the target's address space, where it fails with
             // EFAULT and so does the clone). Only events that are never inherited may use it.
             DynamicPmu pmu = KernelFeatures.system().uprobePmu();
-            byte[] pathBytes = u.binary().toString().getBytes(StandardCharsets.UTF_8);
-            Memory path = new Memory(pathBytes.length + 1L);
-            path.write(0, pathBytes, 0, pathBytes.length);
-            path.setByte(pathBytes.length, (byte) 0);
-            pathBuffers.add(path);
+            Memory path = cString(u.binary().toString());
             keepAlive = path;
             attr = PerfEventAttr.builder(pmu.type(), pmu.config(u.retprobe(), u.refCtrOffset()))
                     .config1(Pointer.nativeValue(path))
@@ -219,6 +223,14 @@ public final class ProbeEngine implements AutoCloseable {
             formats[index] = dyn.format();
             attr = PerfEventAttr.builder(PerfEventAttr.TYPE_TRACEPOINT, dyn.id());
             sampleBits |= u.needsTracefs() ? SampleType.RAW : SampleType.IP;
+        } else if (site instanceof KprobeSite k) {
+            DynamicPmu pmu = KernelFeatures.system().kprobePmu();
+            Memory name = cString(k.function());
+            keepAlive = name;
+            attr = PerfEventAttr.builder(pmu.type(), pmu.config(k.retprobe(), 0))
+                    .config1(Pointer.nativeValue(name))
+                    .config2(0);
+            sampleBits |= SampleType.IP;
         } else if (site instanceof TracepointSite t) {
             String name = t.system() + ":" + t.event();
             try {
@@ -259,6 +271,16 @@ public final class ProbeEngine implements AutoCloseable {
             }
         }
         log.debug("attached {} on {} (pid, cpu) pairs", site.describe(), scope.pairs().size());
+    }
+
+    /** A NUL-terminated copy of {@code s} in native memory, kept until the engine closes. */
+    private Memory cString(String s) {
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        Memory m = new Memory(bytes.length + 1L);
+        m.write(0, bytes, 0, bytes.length);
+        m.setByte(bytes.length, (byte) 0);
+        pathBuffers.add(m);
+        return m;
     }
 
     /** Sends a sampled event's records to its CPU's ring buffer, mapping the buffer for the CPU's first event. */

@@ -225,10 +225,13 @@ public final class ProbeResolver {
                         + "': kernel.trace needs \"SYSTEM:EVENT\""));
                 return List.of(tracepoint(point, name));
             }
-            case "function":
+            case "function": {
                 KernelFeatures.system().kprobePmu();
-                throw new ProbeException("probe point '" + point + "': kernel.function probes are not supported "
-                        + "by this version of fleettap");
+                String name = what.stringArgument().orElseThrow(() -> new ProbeException("probe point '" + point
+                        + "': kernel.function needs a quoted function name"));
+                boolean ret = "return".equals(suffix(point, 2, "call", "return"));
+                return List.of(new KprobeSite(point, name, ret));
+            }
             default:
                 throw new ProbeException("probe point '" + point + "': unknown kernel probe '." + what.name()
                         + "' (expected trace or function)");
