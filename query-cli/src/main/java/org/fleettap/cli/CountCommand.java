@@ -41,8 +41,9 @@ final class CountCommand implements Callable<Integer> {
         long[] counts = new long[resolved.points().size()];
         int[] owner = resolved.pointOfSite();
         ProbeEngine.Mode mode = sample ? ProbeEngine.Mode.SAMPLE : ProbeEngine.Mode.COUNT;
-        try (ProbeEngine engine = ProbeEngine.attach(resolved.sites(), target, mode);
-                StopSignals stop = StopSignals.install()) {
+        // Signals first: a SIGINT or SIGTERM while probes are being attached must still end in close().
+        try (StopSignals stop = StopSignals.install();
+                ProbeEngine engine = ProbeEngine.attach(resolved.sites(), target, mode)) {
             engine.start();
             if (sample) {
                 org.fleettap.agent.perf.RecordConsumer tally = r -> {

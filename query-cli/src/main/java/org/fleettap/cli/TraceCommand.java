@@ -40,8 +40,9 @@ final class TraceCommand implements Callable<Integer> {
         var limit = options.limit();
         ProbeRun.Resolved resolved = ProbeRun.resolve(probes, target, true);
         PrintStream out = new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), false);
-        try (ProbeEngine engine = ProbeEngine.attach(resolved.sites(), target, ProbeEngine.Mode.SAMPLE);
-                StopSignals stop = StopSignals.install()) {
+        // Signals first: a SIGINT or SIGTERM while probes are being attached must still end in close().
+        try (StopSignals stop = StopSignals.install();
+                ProbeEngine engine = ProbeEngine.attach(resolved.sites(), target, ProbeEngine.Mode.SAMPLE)) {
             Printer printer = new Printer(engine, out);
             engine.start();
             ProbeRun.untilEnd(engine, target, limit, stop, wait -> {
