@@ -37,8 +37,11 @@ class ExitPathsIT {
         File err = dir.resolve("err").toFile();
         Process p = Fleettap.start(out, err, "count", "-v", "-c", "./examples/loop 1000000000", LOOP_F);
         String group = "fleettap_" + p.pid() + "/";
-        waitFor(() -> events().contains(group), "the tracefs event of fleettap's -c target");
+        waitFor(() -> read(err).contains("attached 1 sites"), "fleettap to attach");
+        assertThat(events()).contains(group);
         long loopPid = childPid(p);
+        waitFor(() -> comm(loopPid).equals("loop"), "the command to exec");
+        Thread.sleep(200);
         new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).isZero();
@@ -67,6 +70,14 @@ class ExitPathsIT {
 
     private static long childPid(Process p) {
         return p.toHandle().children().findFirst().orElseThrow().pid();
+    }
+
+    private static String comm(long pid) {
+        try {
+            return Files.readString(Path.of("/proc", Long.toString(pid), "comm")).strip();
+        } catch (IOException e) {
+            return "";
+        }
     }
 
     private static String events() {

@@ -37,7 +37,9 @@ public final class PerfBuffer implements AutoCloseable {
         Pointer p = Syscalls.mmap(length, Syscalls.PROT_READ | Syscalls.PROT_WRITE, Syscalls.MAP_SHARED,
                 owner.fd(), 0);
         ByteBuffer region = p.getByteBuffer(0, length).order(ByteOrder.LITTLE_ENDIAN);
-        return new PerfBuffer(owner, p, length, new RingBuffer(region, PAGE_SIZE, registry, counters));
+        RingBuffer ring = new RingBuffer(region, PAGE_SIZE, registry, counters);
+        ring.setCpu(owner.cpu());
+        return new PerfBuffer(owner, p, length, ring);
     }
 
     public PerfEvent owner() {

@@ -31,6 +31,7 @@ public final class PerfRecord {
     private long id;
     private long time;
     private int cpu;
+    private int bufferCpu = ABSENT;
     private int pid;
     private int tid;
 
@@ -549,7 +550,12 @@ public final class PerfRecord {
 
     /** CPU of a sample (PERF_SAMPLE_CPU) or of the sample_id, or {@link #ABSENT}. */
     public int cpu() {
-        return cpu;
+        return cpu != ABSENT ? cpu : bufferCpu;
+    }
+
+    /** The CPU of the per-CPU ring buffer this view reads, for records that do not carry PERF_SAMPLE_CPU. */
+    void bufferCpu(int cpu) {
+        this.bufferCpu = cpu;
     }
 
     /** Process id: a sample's TID pid; the body's pid for COMM, FORK, EXIT, MMAP, MMAP2; else the sample_id's. */

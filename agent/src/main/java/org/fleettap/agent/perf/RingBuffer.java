@@ -93,6 +93,14 @@ public final class RingBuffer {
     }
 
     /** Size of the data area in bytes (a power of two). */
+    /**
+     * Declares that this buffer holds the records of one CPU, so {@link PerfRecord#cpu()} answers for records
+     * without PERF_SAMPLE_CPU (a per-CPU buffer makes that field redundant).
+     */
+    public void setCpu(int cpu) {
+        view.bufferCpu(cpu);
+    }
+
     public int dataSize() {
         return dataSize;
     }

@@ -206,7 +206,8 @@ public final class ProbeEngine implements AutoCloseable {
         PerfEventAttr.Builder attr;
         Pointer keepAlive = null;
         long period = 1;
-        long sampleBits = SampleType.TID | SampleType.TIME | SampleType.CPU;
+        // Lean records: the CPU is the ring buffer's (one per CPU), a uprobe's address is its site's.
+        long sampleBits = SampleType.TID | SampleType.TIME;
         if (site instanceof UprobeSite u && !u.needsTracefs() && !scope.inherit()) {
             // The uprobe PMU reads its path from the opener's memory again whenever the event is inherited (at
             // every fork or thread start of the target, in the target's address space, where it fails with
@@ -217,12 +218,11 @@ public final class ProbeEngine implements AutoCloseable {
             attr = PerfEventAttr.builder(pmu.type(), pmu.config(u.retprobe(), u.refCtrOffset()))
                     .config1(Pointer.nativeValue(path))
                     .config2(u.fileOffset());
-            sampleBits |= SampleType.IP;
         } else if (site instanceof UprobeSite u) {
             DynamicUprobe dyn = dynamicEvent(index, u);
             formats[index] = dyn.format();
             attr = PerfEventAttr.builder(PerfEventAttr.TYPE_TRACEPOINT, dyn.id());
-            sampleBits |= u.needsTracefs() ? SampleType.RAW : SampleType.IP;
+            sampleBits |= u.needsTracefs() ? SampleType.RAW : 0;
         } else if (site instanceof KprobeSite k) {
             DynamicPmu pmu = KernelFeatures.system().kprobePmu();
             Memory name = cString(k.function());
@@ -230,7 +230,6 @@ public final class ProbeEngine implements AutoCloseable {
             attr = PerfEventAttr.builder(pmu.type(), pmu.config(k.retprobe(), 0))
                     .config1(Pointer.nativeValue(name))
                     .config2(0);
-            sampleBits |= SampleType.IP;
         } else if (site instanceof TracepointSite t) {
             String name = t.system() + ":" + t.event();
             try {
