@@ -1,0 +1,78 @@
+package org.fleettap.agent.symbols;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import org.fleettap.agent.elf.ElfFile;
+import org.fleettap.agent.elf.ElfSymbol;
+
+/**
+ * Function symbols of one ELF file sorted by address, for address → function + offset. Built once per file
+ * (symtab and dynsym together; one name per address, preferring global symbols and symtab's).
+ */
+public final class FunctionIndex {
+    private final long[] starts;
+    private final long[] ends;
+    private final String[] names;
+
+    private FunctionIndex(long[] starts, long[] ends, String[] names) {
+        this.starts = starts;
+        this.ends = ends;
+        this.names = names;
+    }
+
+    /** The index of {@code elf}'s defined function symbols. */
+    public static FunctionIndex of(ElfFile elf) {
+        List<ElfSymbol> fns = new ArrayList<>();
+        for (ElfSymbol s : elf.functions()) {
+            if (s.isDefined() && s.value() != 0) {
+                fns.add(s);
+            }
+        }
+        fns.sort(Comparator.comparingLong(ElfSymbol::value)
+                .thenComparing(s -> s.binding() == ElfSymbol.Binding.GLOBAL ? 0 : 1)
+                .thenComparing(s -> s.table() == ElfSymbol.Table.SYMTAB ? 0 : 1)
+                .thenComparing(ElfSymbol::name));
+        int n = 0;
+        long[] starts = new long[fns.size()];
+        long[] ends = new long[fns.size()];
+        String[] names = new String[fns.size()];
+        for (ElfSymbol s : fns) {
+            if (n > 0 && starts[n - 1] == s.value()) {
+                ends[n - 1] = Math.max(ends[n - 1], s.value() + s.size());
+                continue;
+            }
+            starts[n] = s.value();
+            ends[n] = s.value() + s.size();
+            names[n] = s.name();
+            n++;
+        }
+        return new FunctionIndex(Arrays.copyOf(starts, n), Arrays.copyOf(ends, n), Arrays.copyOf(names, n));
+    }
+
+    /** The function containing link-time address {@code vaddr}: a symbol of size 0 extends to the next symbol. */
+    public Optional<Hit> lookup(long vaddr) {
+        int i = Arrays.binarySearch(starts, vaddr);
+        if (i < 0) {
+            i = -i - 2;
+        }
+        if (i < 0) {
+            return Optional.empty();
+        }
+        long end = ends[i] > starts[i] ? ends[i] : (i + 1 < starts.length ? starts[i + 1] : Long.MAX_VALUE);
+        if (vaddr >= end) {
+            return Optional.empty();
+        }
+        return Optional.of(new Hit(names[i], starts[i], vaddr - starts[i]));
+    }
+
+    public int size() {
+        return starts.length;
+    }
+
+    /** A function symbol and the offset into it. */
+    public record Hit(String name, long start, long offset) {
+    }
+}
