@@ -28,6 +28,7 @@ import org.fleettap.agent.perf.RecordType;
 import org.fleettap.agent.perf.RingBuffer;
 import org.fleettap.agent.perf.SampleFormat;
 import org.fleettap.agent.perf.SampleType;
+import org.fleettap.agent.perf.X86Reg;
 import org.fleettap.agent.target.LaunchedCommand;
 import org.fleettap.agent.target.Target;
 import org.fleettap.agent.target.TargetException;
@@ -63,10 +64,17 @@ public final class ProbeEngine implements AutoCloseable {
         SAMPLE
     }
 
-    /** Ring buffer and ordering settings for {@link Mode#SAMPLE}. */
-    public record Options(Mode mode, int dataPages, long reorderWindowNanos) {
+    /**
+     * Ring buffer and ordering settings for {@link Mode#SAMPLE}, and which sites' records carry the user stack:
+     * a frame-pointer callchain, the user registers and a copy of the top {@code stackBytes} of the stack (for CFI
+     * unwinding where there are no frame pointers). Only sites whose handlers ask for a stack pay for it.
+     */
+    public record Options(Mode mode, int dataPages, long reorderWindowNanos, Set<Integer> stackSites,
+            int stackBytes) {
         public static final int DEFAULT_DATA_PAGES = 1024;
         public static final long DEFAULT_REORDER_WINDOW_NANOS = 10_000_000;
+        /** Enough for the frames between a libc wait and the application code that called it. */
+        public static final int DEFAULT_STACK_BYTES = 8192;
 
         public Options {
             if (Integer.bitCount(dataPages) != 1) {
@@ -75,12 +83,29 @@ public final class ProbeEngine implements AutoCloseable {
             if (reorderWindowNanos < 0) {
                 throw new IllegalArgumentException("negative reorder window");
             }
+            stackSites = Set.copyOf(stackSites);
+            if (stackBytes <= 0 || stackBytes > 65000 || stackBytes % 8 != 0) {
+                throw new IllegalArgumentException("stack bytes must be a multiple of 8 in (0, 65000]: " + stackBytes);
+            }
+            if (!stackSites.isEmpty() && mode != Mode.SAMPLE) {
+                throw new IllegalArgumentException("stacks are only sampled in SAMPLE mode");
+            }
         }
 
         public static Options of(Mode mode) {
-            return new Options(mode, DEFAULT_DATA_PAGES, DEFAULT_REORDER_WINDOW_NANOS);
+            return new Options(mode, DEFAULT_DATA_PAGES, DEFAULT_REORDER_WINDOW_NANOS, Set.of(), DEFAULT_STACK_BYTES);
+        }
+
+        /** These options, with the user stack sampled at {@code sites}. */
+        public Options withStacks(Set<Integer> sites) {
+            return new Options(mode, dataPages, reorderWindowNanos, sites, stackBytes);
         }
     }
+
+    /** The user registers sampled with a stack: every general-purpose register (no flags or segments). */
+    public static final long STACK_REGS = X86Reg.mask(X86Reg.AX, X86Reg.BX, X86Reg.CX, X86Reg.DX, X86Reg.SI,
+            X86Reg.DI, X86Reg.BP, X86Reg.SP, X86Reg.IP, X86Reg.R8, X86Reg.R9, X86Reg.R10, X86Reg.R11, X86Reg.R12,
+            X86Reg.R13, X86Reg.R14, X86Reg.R15);
 
     private final int engineNumber = ENGINES.incrementAndGet();
     private final List<ProbeSite> sites;
@@ -248,6 +273,10 @@ public final class ProbeEngine implements AutoCloseable {
         }
         attr.inherit(scope.inherit());
         if (sampling()) {
+            if (options.stackSites().contains(index)) {
+                sampleBits |= SampleType.CALLCHAIN | SampleType.REGS_USER | SampleType.STACK_USER;
+                attr.sampleRegsUser(STACK_REGS).sampleStackUser(options.stackBytes()).excludeCallchainKernel(true);
+            }
             int dataBytes = options.dataPages() * PerfBuffer.PAGE_SIZE;
             attr.sample(period, sampleBits).wakeupWatermark(Math.max(PerfBuffer.PAGE_SIZE, dataBytes / 4));
         }

@@ -169,7 +169,7 @@ class ProbeEngineSampleTest {
         List<ProbeSite> sites = Sites.resolve(target, "process(\"" + loop + "\").function(\"f\")");
         long[] samples = {0};
         // One 4 KiB data page per CPU and nobody reading until the program ends: most hits cannot fit.
-        var options = new ProbeEngine.Options(ProbeEngine.Mode.SAMPLE, 1, 0);
+        var options = new ProbeEngine.Options(ProbeEngine.Mode.SAMPLE, 1, 0, Set.of(), 8192);
         try (ProbeEngine engine = ProbeEngine.attach(sites, target, options)) {
             engine.start();
             engine.command().orElseThrow().waitFor();
@@ -179,5 +179,55 @@ class ProbeEngineSampleTest {
             assertThat(engine.delivered(0)).isEqualTo(samples[0]);
             assertThat(engine.missed()).isEqualTo(100000 - samples[0]);
         }
+    }
+
+    /**
+     * A site that asks for the stack gets the user registers and a copy of the stack: at f's entry the IP is f
+     * (per the module's load bias) and the word at SP is the return address into main.
+     */
+    @Test
+    void stackSitesCarryRegistersAndAStackCopy() throws Exception {
+        Path loop = Fixtures.path("loop");
+        Target target = Target.command(List.of(loop.toString(), "5"));
+        List<ProbeSite> sites = Sites.resolve(target, "process(\"" + loop + "\").function(\"f\")",
+                "process(\"" + loop + "\").function(\"main\")");
+        var options = ProbeEngine.Options.of(ProbeEngine.Mode.SAMPLE).withStacks(Set.of(0));
+        var index = org.fleettap.agent.symbols.FunctionIndex.of(org.fleettap.agent.elf.ElfFiles.map(loop));
+        long fAddr = org.fleettap.agent.testing.Oracles.symbolValue(loop, "f");
+        List<String> seen = new ArrayList<>();
+        var modules = new org.fleettap.agent.symbols.ModuleTracker(new org.fleettap.agent.symbols.ModuleCache());
+        try (ProbeEngine engine = ProbeEngine.attach(sites, target, options)) {
+            engine.start();
+            var cmd = engine.command().orElseThrow();
+            org.fleettap.agent.perf.RecordConsumer consumer = r -> {
+                if (r.type() == RecordType.MMAP2) {
+                    // The side-band records name the files the program maps, so it can be symbolized after exit.
+                    modules.onMmap(r.pid(), r.addr(), r.len(), r.pgoff(), r.prot(), r.filename());
+                    return;
+                }
+                if (r.type() != RecordType.SAMPLE) {
+                    return;
+                }
+                if (r.cookie() == 1) {
+                    assertThat(r.format().has(org.fleettap.agent.perf.SampleType.STACK_USER)).isFalse();
+                    return;
+                }
+                long rip = r.userReg(org.fleettap.agent.perf.X86Reg.IP);
+                var module = modules.find(r.pid(), rip).orElseThrow();
+                assertThat(module.path()).isEqualTo(loop);
+                assertThat(r.userRegCount()).isEqualTo(17);
+                assertThat(r.userStackSize()).isEqualTo(8192);
+                assertThat(r.userStackDynSize()).isPositive();
+                long ret = r.buffer().order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong(r.userStackOffset());
+                String caller = index.lookup(module.toLinkTime(ret)).orElseThrow().name();
+                long ip = module.toLinkTime(rip);
+                seen.add((ip == fAddr ? "f" : "0x" + Long.toHexString(ip)) + "<-" + caller);
+            };
+            while (cmd.isAlive()) {
+                engine.poll(50, consumer);
+            }
+            engine.drain(consumer);
+        }
+        assertThat(seen).containsExactly("f<-main", "f<-main", "f<-main", "f<-main", "f<-main");
     }
 }
