@@ -1,0 +1,5 @@
+package org.fleettap.agent.dwarf;
+
+/** One named value of an enumeration. */
+public record Enumerator(String name, long value) {
+}
