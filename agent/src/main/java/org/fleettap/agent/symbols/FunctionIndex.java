@@ -16,11 +16,13 @@ public final class FunctionIndex {
     private final long[] starts;
     private final long[] ends;
     private final String[] names;
+    private final String[][] aliases;
 
-    private FunctionIndex(long[] starts, long[] ends, String[] names) {
+    private FunctionIndex(long[] starts, long[] ends, String[] names, String[][] aliases) {
         this.starts = starts;
         this.ends = ends;
         this.names = names;
+        this.aliases = aliases;
     }
 
     /** The index of {@code elf}'s defined function symbols. */
@@ -39,17 +41,24 @@ public final class FunctionIndex {
         long[] starts = new long[fns.size()];
         long[] ends = new long[fns.size()];
         String[] names = new String[fns.size()];
+        String[][] aliases = new String[fns.size()][];
         for (ElfSymbol s : fns) {
             if (n > 0 && starts[n - 1] == s.value()) {
                 ends[n - 1] = Math.max(ends[n - 1], s.value() + s.size());
+                if (!Arrays.asList(aliases[n - 1]).contains(s.name())) {
+                    aliases[n - 1] = Arrays.copyOf(aliases[n - 1], aliases[n - 1].length + 1);
+                    aliases[n - 1][aliases[n - 1].length - 1] = s.name();
+                }
                 continue;
             }
             starts[n] = s.value();
             ends[n] = s.value() + s.size();
             names[n] = s.name();
+            aliases[n] = new String[] {s.name()};
             n++;
         }
-        return new FunctionIndex(Arrays.copyOf(starts, n), Arrays.copyOf(ends, n), Arrays.copyOf(names, n));
+        return new FunctionIndex(Arrays.copyOf(starts, n), Arrays.copyOf(ends, n), Arrays.copyOf(names, n),
+                Arrays.copyOf(aliases, n));
     }
 
     /** The function containing link-time address {@code vaddr}: a symbol of size 0 extends to the next symbol. */
@@ -65,14 +74,21 @@ public final class FunctionIndex {
         if (vaddr >= end) {
             return Optional.empty();
         }
-        return Optional.of(new Hit(names[i], starts[i], vaddr - starts[i]));
+        return Optional.of(new Hit(names[i], starts[i], vaddr - starts[i], List.of(aliases[i])));
     }
 
     public int size() {
         return starts.length;
     }
 
-    /** A function symbol and the offset into it. */
-    public record Hit(String name, long start, long offset) {
+    /**
+     * A function symbol and the offset into it; {@code aliases} are all the names at that address (e.g. a C++
+     * complete- and base-object constructor sharing one body), {@code name} the preferred one of them.
+     */
+    public record Hit(String name, long start, long offset, List<String> aliases) {
+        /** The same hit named {@code alias}. */
+        public Hit named(String alias) {
+            return new Hit(alias, start, offset, aliases);
+        }
     }
 }

@@ -1,0 +1,90 @@
+package org.fleettap.agent.symbols;
+
+import java.nio.file.Path;
+import java.util.Optional;
+import org.fleettap.agent.dwarf.DebugInfo;
+import org.fleettap.agent.dwarf.DwarfFormatException;
+import org.fleettap.agent.dwarf.Function;
+import org.fleettap.agent.dwarf.DwarfSections;
+import org.fleettap.agent.dwarf.LineRow;
+import org.fleettap.agent.dwarf.LineTable;
+import org.fleettap.agent.elf.ElfFile;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What one module knows about its addresses: function symbols (from the binary, or from its separate debug file
+ * when the binary is stripped) and the DWARF line table (from whichever of the two has one). Built lazily; one per
+ * build-id through {@link ModuleCache#derived}.
+ */
+final class ModuleSymbols {
+    private static final Logger log = LoggerFactory.getLogger(ModuleSymbols.class);
+
+    private final FunctionIndex functions;
+    private final LineTable lines;
+    private final DebugInfo info;
+    private volatile boolean linesBroken;
+    private volatile boolean infoBroken;
+
+    private ModuleSymbols(FunctionIndex functions, LineTable lines, DebugInfo info) {
+        this.functions = functions;
+        this.lines = lines;
+        this.info = info;
+    }
+
+    static ModuleSymbols of(ElfFile binary, Optional<ElfFile> debug) {
+        FunctionIndex fromBinary = FunctionIndex.of(binary);
+        FunctionIndex functions = fromBinary.size() == 0 && debug.isPresent() ? FunctionIndex.of(debug.get())
+                : fromBinary;
+        LineTable lines = null;
+        DebugInfo info = null;
+        for (ElfFile f : debug.isPresent() ? new ElfFile[] {debug.get(), binary} : new ElfFile[] {binary}) {
+            DwarfSections sections = new DwarfSections(f);
+            if (lines == null && sections.has(".debug_line")) {
+                lines = LineTable.of(sections);
+            }
+            if (info == null && DebugInfo.present(sections)) {
+                info = DebugInfo.of(sections);
+            }
+        }
+        return new ModuleSymbols(functions, lines, info);
+    }
+
+    /**
+     * The function symbol covering a link-time address. Where several symbols share the address, the one DWARF
+     * names for that code wins (as addr2line answers).
+     */
+    Optional<FunctionIndex.Hit> function(long vaddr, Path module) {
+        Optional<FunctionIndex.Hit> hit = functions.lookup(vaddr);
+        if (hit.isEmpty() || hit.get().aliases().size() < 2 || info == null || infoBroken) {
+            return hit;
+        }
+        try {
+            Optional<Function> f = info.functionAt(vaddr);
+            if (f.isPresent()) {
+                String dwarfName = f.get().linkageName().orElse(f.get().name());
+                if (hit.get().aliases().contains(dwarfName)) {
+                    return Optional.of(hit.get().named(dwarfName));
+                }
+            }
+        } catch (DwarfFormatException e) {
+            infoBroken = true;
+            log.warn("{}: debug information unreadable, naming functions from symbols: {}", module, e.getMessage());
+        }
+        return hit;
+    }
+
+    /** The source line of a link-time address; empty without line information or for a corrupt table. */
+    Optional<LineRow> line(long vaddr, Path module) {
+        if (lines == null || linesBroken) {
+            return Optional.empty();
+        }
+        try {
+            return lines.lookup(vaddr);
+        } catch (DwarfFormatException e) {
+            linesBroken = true;
+            log.warn("{}: line table unreadable, symbolizing without lines: {}", module, e.getMessage());
+            return Optional.empty();
+        }
+    }
+}
