@@ -2,6 +2,7 @@ package org.fleettap.agent.dwarf;
 
 import static org.fleettap.agent.dwarf.DieConstants.*;
 
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -33,6 +34,11 @@ public final class DebugInfo {
     /** Debug information read from {@code sections} (nothing is parsed until it is asked for). */
     public static DebugInfo of(DwarfSections sections) {
         return new DebugInfo(new SectionSet(sections));
+    }
+
+    /** Debug information where sections named in {@code replaced} have the given contents instead (tests). */
+    static DebugInfo of(DwarfSections sections, Map<String, ByteBuffer> replaced) {
+        return new DebugInfo(new SectionSet(sections, replaced));
     }
 
     /** Whether the file has any DWARF entries at all. */
