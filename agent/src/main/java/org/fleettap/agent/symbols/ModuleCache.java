@@ -20,29 +20,41 @@ import org.slf4j.LoggerFactory;
 public final class ModuleCache {
     private static final Logger log = LoggerFactory.getLogger(ModuleCache.class);
 
-    private record Key(Path path, long size, long mtime, Object fileKey) {
+    /** The file's identity (device and inode), so one file reached by several paths is opened once. */
+    private record Key(Object fileKey, long size, long mtime) {
     }
 
     private final Map<Key, Optional<ElfFile>> files = new ConcurrentHashMap<>();
     private final Map<String, Object> byBuildId = new ConcurrentHashMap<>();
 
-    /** The ELF file at {@code path}, or empty when it cannot be read or is not ELF (logged once). */
+    /**
+     * The ELF file at {@code path}, or empty when it cannot be read or is not ELF. A file that is not ELF is
+     * remembered; one that could not be opened (a process's /proc/PID/root path vanishing) is tried again.
+     */
     public Optional<ElfFile> elf(Path path) {
         Key key;
         try {
             BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class);
-            key = new Key(path, a.size(), a.lastModifiedTime().toMillis(), a.fileKey());
+            key = new Key(a.fileKey() != null ? a.fileKey() : path, a.size(), a.lastModifiedTime().toMillis());
         } catch (IOException e) {
             return Optional.empty();
         }
-        return files.computeIfAbsent(key, k -> {
-            try {
-                return Optional.of(ElfFiles.map(path));
-            } catch (IOException | ElfFormatException e) {
-                log.debug("not symbolizing {}: {}", path, e.getMessage());
-                return Optional.empty();
-            }
-        });
+        Optional<ElfFile> known = files.get(key);
+        if (known != null) {
+            return known;
+        }
+        try {
+            Optional<ElfFile> elf = Optional.of(ElfFiles.map(path));
+            Optional<ElfFile> prev = files.putIfAbsent(key, elf);
+            return prev != null ? prev : elf;
+        } catch (ElfFormatException e) {
+            log.debug("not symbolizing {}: {}", path, e.getMessage());
+            files.putIfAbsent(key, Optional.empty());
+            return Optional.empty();
+        } catch (IOException e) {
+            log.debug("cannot open {}: {}", path, e.getMessage());
+            return Optional.empty();
+        }
     }
 
     /**

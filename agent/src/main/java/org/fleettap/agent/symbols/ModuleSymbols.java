@@ -33,9 +33,14 @@ final class ModuleSymbols {
     }
 
     static ModuleSymbols of(ElfFile binary, Optional<ElfFile> debug) {
-        FunctionIndex fromBinary = FunctionIndex.of(binary);
-        FunctionIndex functions = fromBinary.size() == 0 && debug.isPresent() ? FunctionIndex.of(debug.get())
-                : fromBinary;
+        // A separate debug file keeps the full .symtab (local functions too) that a stripped binary lost.
+        FunctionIndex functions = FunctionIndex.of(binary);
+        if (debug.isPresent()) {
+            FunctionIndex fromDebug = FunctionIndex.of(debug.get());
+            if (fromDebug.size() > functions.size()) {
+                functions = fromDebug;
+            }
+        }
         LineTable lines = null;
         DebugInfo info = null;
         for (ElfFile f : debug.isPresent() ? new ElfFile[] {debug.get(), binary} : new ElfFile[] {binary}) {
@@ -62,7 +67,9 @@ final class ModuleSymbols {
         try {
             Optional<Function> f = info.functionAt(vaddr);
             if (f.isPresent()) {
-                String dwarfName = f.get().linkageName().orElse(f.get().name());
+                // C++: the mangled linkage name (as addr2line prints it); C: the name (an asm-label linkage
+                // name such as glibc's __GI_ aliases is not what the source calls the function).
+                String dwarfName = f.get().linkageName().filter(n -> n.startsWith("_Z")).orElse(f.get().name());
                 if (hit.get().aliases().contains(dwarfName)) {
                     return Optional.of(hit.get().named(dwarfName));
                 }

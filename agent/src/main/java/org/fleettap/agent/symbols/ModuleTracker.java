@@ -36,7 +36,7 @@ public final class ModuleTracker {
             return;
         }
         Mapping m = new Mapping(addr, addr + len, "r-xp", pgoff, 1, path);
-        Optional<ElfFile> elf = cache.elf(reachable(pid, path));
+        Optional<ElfFile> elf = open(pid, Paths.get(path));
         if (elf.isEmpty()) {
             return;
         }
@@ -94,8 +94,13 @@ public final class ModuleTracker {
         return prev == null ? list : prev;
     }
 
-    private static Path reachable(int pid, String path) {
-        Path inRoot = Paths.get("/proc", Integer.toString(pid), "root", path.substring(1));
-        return Files.isRegularFile(inRoot) ? inRoot : Paths.get(path);
+    /**
+     * The ELF file a process mapped: through the process's own root first (it may live in another mount
+     * namespace), else as this host sees the path (the process may have exited before its records are read).
+     */
+    public Optional<ElfFile> open(int pid, Path path) {
+        Path inRoot = Paths.get("/proc", Integer.toString(pid), "root", path.toString().substring(1));
+        Optional<ElfFile> elf = Files.isRegularFile(inRoot) ? cache.elf(inRoot) : Optional.empty();
+        return elf.isPresent() ? elf : cache.elf(path);
     }
 }

@@ -7,8 +7,9 @@ import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import org.fleettap.agent.elf.ElfFile;
-import org.fleettap.agent.elf.ProgramHeader;
+import org.fleettap.agent.unwind.Module;
 
 /**
  * The files mapped executable into one process, with their load biases: which module a runtime address belongs
@@ -51,15 +52,10 @@ public final class ProcessModules {
         return new ProcessModules(out);
     }
 
-    /** bias = start − (vaddr of the mapping's first byte): through the PT_LOAD that holds its file offset. */
+    /** bias = start − (vaddr of the mapping's first byte), through the PT_LOAD that holds its file offset. */
     static Optional<Long> bias(ElfFile elf, Mapping m) {
-        for (ProgramHeader ph : elf.programHeaders()) {
-            if (ph.isLoad() && m.offset() >= ph.offset() && m.offset() < ph.offset() + Math.max(ph.filesz(), 1)) {
-                long vaddr = m.offset() - ph.offset() + ph.vaddr();
-                return Optional.of(m.start() - vaddr);
-            }
-        }
-        return Optional.empty();
+        OptionalLong b = Module.loadBias(elf, m.start(), m.offset());
+        return b.isPresent() ? Optional.of(b.getAsLong()) : Optional.empty();
     }
 
     /** The module holding runtime {@code address}. */

@@ -1,7 +1,6 @@
 package org.fleettap.agent.symbols;
 
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -76,9 +75,7 @@ public final class Symbolizer {
 
     private ModuleSymbols symbols(Path path, int pid) {
         return byPath.computeIfAbsent(path, p -> {
-            Path reachable = Paths.get("/proc", Integer.toString(pid), "root", p.toString().substring(1));
-            Optional<ElfFile> binary = modules.cache().elf(java.nio.file.Files.isRegularFile(reachable)
-                    ? reachable : p);
+            Optional<ElfFile> binary = modules.open(pid, p);
             if (binary.isEmpty()) {
                 return null;
             }
