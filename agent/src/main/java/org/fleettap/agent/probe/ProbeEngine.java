@@ -272,6 +272,11 @@ public final class ProbeEngine implements AutoCloseable {
             sampleBits |= SampleType.IP;
         }
         attr.inherit(scope.inherit());
+        if (command != null && !isSystemWide(site)) {
+            // Held at its gate, the command's shell execs it: the events start there, as perf stat's do. Events
+            // enabled before the exec lose hits in children that run concurrently (seen with pipelines).
+            attr.disabled(true).enableOnExec(true);
+        }
         if (sampling()) {
             if (options.stackSites().contains(index)) {
                 sampleBits |= SampleType.CALLCHAIN | SampleType.REGS_USER | SampleType.STACK_USER;

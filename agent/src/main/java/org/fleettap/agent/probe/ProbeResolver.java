@@ -12,6 +12,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
+import org.fleettap.agent.demangle.Demangler;
+import org.fleettap.agent.dwarf.DebugInfo;
+import org.fleettap.agent.dwarf.DwarfFormatException;
+import org.fleettap.agent.dwarf.Function;
+import org.fleettap.agent.dwarf.LineNotFoundException;
+import org.fleettap.agent.dwarf.LineRow;
+import org.fleettap.agent.dwarf.LineSpec;
+import org.fleettap.agent.dwarf.LineTable;
+import org.fleettap.agent.dwarf.SourceLines;
 import org.fleettap.agent.elf.ElfFile;
 import org.fleettap.agent.elf.ElfFiles;
 import org.fleettap.agent.elf.ElfFormatException;
@@ -19,6 +28,9 @@ import org.fleettap.agent.elf.ElfSymbol;
 import org.fleettap.agent.elf.SdtNote;
 import org.fleettap.agent.feature.KernelFeatures;
 import org.fleettap.agent.feature.MissingFeatureException;
+import org.fleettap.agent.symbols.DebugFiles;
+import org.fleettap.agent.symbols.ModuleCache;
+import org.fleettap.agent.symbols.ModuleSymbols;
 import org.fleettap.agent.target.Executables;
 import org.fleettap.agent.target.Target;
 import org.fleettap.agent.tracefs.Tracefs;
@@ -35,6 +47,9 @@ public final class ProbeResolver {
 
     private final Target target;
     private final Map<Path, ElfFile> elves = new HashMap<>();
+    private final Map<Path, ModuleSymbols> debug = new HashMap<>();
+    private final ModuleCache moduleCache = new ModuleCache();
+    private DebugFiles debugFiles = DebugFiles.system();
     private Tracepoints tracepoints;
 
     private ProbeResolver(Target target) {
@@ -44,6 +59,12 @@ public final class ProbeResolver {
     /** A resolver for probes on {@code target} (which names the binary of a bare {@code process.function}). */
     public static ProbeResolver forTarget(Target target) {
         return new ProbeResolver(target);
+    }
+
+    /** Where separate debug information is looked for (the system's /usr/lib/debug by default). */
+    public ProbeResolver withDebugFiles(DebugFiles files) {
+        this.debugFiles = files;
+        return this;
     }
 
     public List<ProbeSite> resolve(ProbePoint point) throws ProbeException, MissingFeatureException {
@@ -79,40 +100,138 @@ public final class ProbeResolver {
                 expectEnd(point, 2);
                 return marks(point, binary, elf, arg);
             case "statement":
-                throw new ProbeException("probe point '" + point + "': .statement needs the DWARF line tables, "
-                        + "which this version does not read yet");
+                expectEnd(point, 2);
+                return statements(point, binary, elf, arg);
             default:
                 throw new ProbeException("probe point '" + point + "': unknown process probe '." + what.name()
                         + "' (expected function or mark)");
         }
     }
 
-    private List<ProbeSite> functions(ProbePoint point, Path binary, ElfFile elf, String pattern, String suffix)
+    /**
+     * {@code function("GLOB")} or {@code function("GLOB@FILE")}: every function symbol whose name or, for C++,
+     * demangled qualified name ({@code ManProcessor::setState}) matches; with a file, only functions whose entry
+     * is in that source file (from the line table).
+     */
+    private List<ProbeSite> functions(ProbePoint point, Path binary, ElfFile elf, String spec, String suffix)
             throws ProbeException {
+        int at = spec.indexOf('@');
+        String pattern = at < 0 ? spec : spec.substring(0, at);
+        String file = at < 0 ? null : spec.substring(at + 1);
         Glob glob = Glob.of(pattern);
         boolean ret = "return".equals(suffix);
-        Map<Long, ElfSymbol> byAddress = new LinkedHashMap<>();
-        for (ElfSymbol s : elf.functions()) {
-            if (s.isDefined() && s.value() != 0 && glob.matches(s.name())) {
-                byAddress.putIfAbsent(s.value(), s);
+        LineTable lines = file == null ? null : lineTable(point, binary, elf);
+        Map<Long, String> byAddress = new LinkedHashMap<>();
+        java.util.TreeSet<String> names = new java.util.TreeSet<>();
+        List<ElfSymbol> symbols = new ArrayList<>(elf.functions());
+        // A stripped binary's functions are in its separate debug file's symbol table (same addresses).
+        symbols(binary, elf).debugFile().ifPresent(d -> symbols.addAll(d.functions()));
+        for (ElfSymbol s : symbols) {
+            if (!s.isDefined() || s.value() == 0) {
+                continue;
+            }
+            String pretty = Demangler.functionName(s.name()).orElse(s.name());
+            names.add(pretty);
+            if ((glob.matches(s.name()) || glob.matches(pretty)) && (file == null || inFile(lines, s.value(), file))) {
+                byAddress.putIfAbsent(s.value(), pretty);
             }
         }
         if (byAddress.isEmpty()) {
-            throw new ProbeException("no function matches '" + pattern + "' in " + binary
-                    + Suggestions.hint(pattern, elf.functionNames()));
+            throw new ProbeException("no function matches '" + spec + "' in " + binary
+                    + Suggestions.hint(pattern, names));
         }
         List<ProbeSite> sites = new ArrayList<>();
-        for (ElfSymbol s : byAddress.values()) {
-            long offset;
-            try {
-                offset = elf.fileOffset(s.value());
-            } catch (ElfFormatException e) {
-                throw new ProbeException(binary + ": function " + s.name() + ": " + e.getMessage(), e);
-            }
-            sites.add(new UprobeSite(point, "function(\"" + s.name() + "\")", binary, offset, ret, 0, List.of(),
-                    List.of()));
+        for (Map.Entry<Long, String> e : byAddress.entrySet()) {
+            sites.add(new UprobeSite(point, "function(\"" + e.getValue() + "\")", binary,
+                    fileOffset(binary, elf, e.getKey(), e.getValue()), ret, 0, List.of(), List.of()));
         }
         return sites;
+    }
+
+    private static boolean inFile(LineTable lines, long address, String file) throws ProbeException {
+        try {
+            Optional<LineRow> row = lines.lookup(address);
+            return row.isPresent() && fileMatches(row.get().file(), file);
+        } catch (DwarfFormatException e) {
+            throw new ProbeException("reading line table: " + e.getMessage(), e);
+        }
+    }
+
+    /** "lines.c" matches "/src/x/lines.c" at a '/' boundary; globs allowed. */
+    static boolean fileMatches(String path, String file) {
+        Glob g = Glob.of(file);
+        if (g.matches(path)) {
+            return true;
+        }
+        for (int i = path.indexOf('/'); i >= 0; i = path.indexOf('/', i + 1)) {
+            if (g.matches(path.substring(i + 1))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code statement("FUNC@FILE:LINE")}: the statement addresses of that line, within matching functions. */
+    private List<ProbeSite> statements(ProbePoint point, Path binary, ElfFile elf, String spec)
+            throws ProbeException {
+        LineSpec line;
+        try {
+            line = LineSpec.parse(spec);
+        } catch (IllegalArgumentException e) {
+            throw new ProbeException("probe point '" + point + "': " + e.getMessage());
+        }
+        LineTable lines = lineTable(point, binary, elf);
+        List<LineRow> rows;
+        try {
+            if (line.anyFunction()) {
+                rows = new SourceLines(lines).statements(line);
+            } else {
+                DebugInfo info = symbols(binary, elf).info().orElseThrow(() -> new ProbeException(
+                        "probe point '" + point + "': " + binary + " has no DWARF debugging information"));
+                Glob fn = Glob.of(line.function());
+                List<Function> fns = new ArrayList<>();
+                for (Function f : info.functions()) {
+                    if (glob(fn, f.name()) || glob(fn, f.qualifiedName())) {
+                        fns.add(f);
+                    }
+                }
+                rows = new SourceLines(lines).statements(line,
+                        a -> fns.stream().anyMatch(f -> f.contains(a)));
+            }
+        } catch (LineNotFoundException e) {
+            throw new ProbeException("probe point '" + point + "': " + e.getMessage());
+        } catch (DwarfFormatException e) {
+            throw new ProbeException(binary + ": " + e.getMessage(), e);
+        }
+        List<ProbeSite> sites = new ArrayList<>();
+        for (LineRow r : rows) {
+            String name = "statement(\"" + spec + "\")";
+            sites.add(new UprobeSite(point, name, binary, fileOffset(binary, elf, r.address(), name), false, 0,
+                    List.of(), List.of()));
+        }
+        return sites;
+    }
+
+    private static boolean glob(Glob g, String name) {
+        return name != null && !name.isEmpty() && g.matches(name);
+    }
+
+    private static long fileOffset(Path binary, ElfFile elf, long vaddr, String what) throws ProbeException {
+        try {
+            return elf.fileOffset(vaddr);
+        } catch (ElfFormatException e) {
+            throw new ProbeException(binary + ": " + what + ": " + e.getMessage(), e);
+        }
+    }
+
+    private ModuleSymbols symbols(Path binary, ElfFile elf) {
+        return debug.computeIfAbsent(binary, b -> ModuleSymbols.load(b, elf, debugFiles, moduleCache));
+    }
+
+    private LineTable lineTable(ProbePoint point, Path binary, ElfFile elf) throws ProbeException {
+        return symbols(binary, elf).lines().orElseThrow(() -> new ProbeException("probe point '" + point + "': "
+                + binary + " has no line table (.debug_line), in itself or a separate debug file: build it with -g"
+                + " or install its debug information"));
     }
 
     private List<ProbeSite> marks(ProbePoint point, Path binary, ElfFile elf, String pattern) throws ProbeException {

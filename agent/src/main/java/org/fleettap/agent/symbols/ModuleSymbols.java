@@ -13,23 +13,30 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What one module knows about its addresses: function symbols (from the binary, or from its separate debug file
- * when the binary is stripped) and the DWARF line table (from whichever of the two has one). Built lazily; one per
- * build-id through {@link ModuleCache#derived}.
+ * What one module knows about its code: function symbols (from the binary, or from its separate debug file when
+ * that has more), the DWARF line table and debugging information entries (from whichever of the two has them).
+ * Parsed lazily; symbolization keeps one per build-id through {@link ModuleCache#derived}.
  */
-final class ModuleSymbols {
+public final class ModuleSymbols {
     private static final Logger log = LoggerFactory.getLogger(ModuleSymbols.class);
 
     private final FunctionIndex functions;
     private final LineTable lines;
     private final DebugInfo info;
+    private final ElfFile debugFile;
     private volatile boolean linesBroken;
     private volatile boolean infoBroken;
 
-    private ModuleSymbols(FunctionIndex functions, LineTable lines, DebugInfo info) {
+    private ModuleSymbols(FunctionIndex functions, LineTable lines, DebugInfo info, ElfFile debugFile) {
         this.functions = functions;
         this.lines = lines;
         this.info = info;
+        this.debugFile = debugFile;
+    }
+
+    /** The symbols of {@code binary}, with its separate debug file found through {@code debugFiles}. */
+    public static ModuleSymbols load(Path path, ElfFile binary, DebugFiles debugFiles, ModuleCache cache) {
+        return of(binary, debugFiles.find(path, binary).flatMap(cache::elf));
     }
 
     static ModuleSymbols of(ElfFile binary, Optional<ElfFile> debug) {
@@ -52,7 +59,22 @@ final class ModuleSymbols {
                 info = DebugInfo.of(sections);
             }
         }
-        return new ModuleSymbols(functions, lines, info);
+        return new ModuleSymbols(functions, lines, info, debug.orElse(null));
+    }
+
+    /** The separate debug file (with the full symbol table a stripped binary lost), if one was found. */
+    public Optional<ElfFile> debugFile() {
+        return Optional.ofNullable(debugFile);
+    }
+
+    /** The line table, where the module or its debug file has one. */
+    public Optional<LineTable> lines() {
+        return Optional.ofNullable(lines);
+    }
+
+    /** The debugging information entries, where the module or its debug file has them. */
+    public Optional<DebugInfo> info() {
+        return Optional.ofNullable(info);
     }
 
     /**

@@ -56,7 +56,7 @@ class ProbeResolverTest {
         "process(\"@BIN2@\").mark(\"tock\") | no USDT mark matches 'tock' in @BIN2@ (did you mean: tick?)",
         "process(\"@LOOP@\").mark(\"tick\") | no USDT mark matches 'tick' in @LOOP@ (it has no .note.stapsdt section)",
         "process(\"@LOOP@\").function(\"f\").entry | unexpected '.entry' (expected .call or .return)",
-        "process(\"@LOOP@\").statement(\"*@loop.c:9\") | .statement needs the DWARF line tables",
+        "process(\"@LOOP@\").statement(\"*@loop.c:6\") | no code at loop.c:6; nearest line",
         "process(\"/no/such/binary\").function(\"f\") | /no/such/binary: no such file",
         "process(\"/tmp\").function(\"f\") | /tmp: is a directory, not an ELF file",
         "process(\"no-such-program-anywhere\").function(\"f\") | no such program in $PATH",
