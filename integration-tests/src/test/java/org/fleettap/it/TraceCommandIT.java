@@ -48,4 +48,26 @@ class TraceCommandIT {
         assertThat(r.stdout()).isEqualTo("30000 process(\"./examples/loop\").function(\"f\")\n"
                 + "30000 process(\"./examples/loop\").function(\"f\").return\n");
     }
+
+    /** Parameters by their DWARF names at function entry (SysV registers; char * read as a string). */
+    @Test
+    void functionParametersByName() {
+        String lines = Fleettap.ROOT.resolve("agent/target/fixtures/lines").toString();
+        Fleettap.Result r = Fleettap.run("trace", "-c", lines + " 2",
+                "process(\"" + lines + "\").function(\"parse\")",
+                "process(\"" + lines + "\").function(\"render\")");
+        List<String> hits = r.stdout().lines().filter(l -> l.contains(": process(")).toList();
+        assertThat(hits).hasSize(4);
+        for (int i = 0; i < 4; i += 2) {
+            assertThat(hits.get(i)).matches(".*\\.function\\(\"parse\"\\) text=\"1,2,3,4,5,\" out=0x[0-9a-f]+ max=64");
+            assertThat(hits.get(i + 1)).matches(".*\\.function\\(\"render\"\\) points=0x[0-9a-f]+ n=5 zoom=12");
+        }
+        String lib = Fleettap.ROOT.resolve("agent/target/fixtures/libfixturelib.so").toString();
+        String uselib = Fleettap.ROOT.resolve("agent/target/fixtures/uselib").toString();
+        Fleettap.Result adds = Fleettap.run("trace", "-c", uselib + " 4",
+                "process(\"" + lib + "\").function(\"lib_add\")");
+        // sum = lib_add(sum, i): (0,0) (0,1) (1,2) (3,3)
+        assertThat(adds.stdout().lines().filter(l -> l.contains("lib_add")).map(l -> l.substring(l.indexOf(") ") + 2)))
+                .containsExactly("a=0 b=0", "a=0 b=1", "a=1 b=2", "a=3 b=3");
+    }
 }

@@ -60,7 +60,7 @@ final class ProbeRun {
     private ProbeRun() {
     }
 
-    static Resolved resolve(List<String> texts, Target target, boolean withMarkArguments)
+    static Resolved resolve(List<String> texts, Target target, boolean readArguments)
             throws ProbeException, MissingFeatureException, Privileges.InsufficientPrivilegesException {
         List<ProbePoint> points = new ArrayList<>();
         for (String text : texts) {
@@ -75,8 +75,8 @@ final class ProbeRun {
                 owner.add(i);
             }
         }
-        if (withMarkArguments) {
-            sites = resolver.withMarkArguments(sites);
+        if (readArguments) {
+            sites = resolver.withFunctionArguments(resolver.withMarkArguments(sites));
         }
         Privileges.requireProbePrivileges();
         return new Resolved(points, sites, owner.stream().mapToInt(Integer::intValue).toArray());

@@ -20,6 +20,8 @@ import org.fleettap.agent.symbols.ModuleTracker;
 import org.fleettap.agent.symbols.Stacks;
 import org.fleettap.agent.symbols.Symbolizer;
 import org.fleettap.agent.target.Tasks;
+import org.fleettap.agent.tracefs.FetchArg;
+import org.fleettap.agent.tracefs.FetchType;
 import org.fleettap.agent.tracefs.TracepointFormat;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -166,6 +168,19 @@ final class TraceCommand implements Callable<Integer> {
                 long[] v = UsdtArguments.decode(u, format, r.buffer(), r.rawOffset());
                 for (int i = 0; i < v.length; i++) {
                     line.append(" arg").append(i + 1).append('=').append(v[i]);
+                }
+            } else if (site instanceof UprobeSite u && !u.fetchArgs().isEmpty()) {
+                for (FetchArg a : u.fetchArgs()) {
+                    TracepointFormat.Field f = format.requireField(a.name());
+                    line.append(' ').append(a.name()).append('=');
+                    FetchType t = a.type().orElse(FetchType.U64);
+                    if (t == FetchType.STRING) {
+                        line.append('"').append(f.readString(r.buffer(), r.rawOffset())).append('"');
+                    } else if (t == FetchType.X64) {
+                        line.append("0x").append(Long.toHexString(f.readLong(r.buffer(), r.rawOffset())));
+                    } else {
+                        line.append(f.readLong(r.buffer(), r.rawOffset()));
+                    }
                 }
             } else if (site instanceof TracepointSite) {
                 for (TracepointFormat.Field f : format.payloadFields()) {

@@ -15,6 +15,9 @@ import java.util.TreeSet;
 import org.fleettap.agent.demangle.Demangler;
 import org.fleettap.agent.dwarf.DebugInfo;
 import org.fleettap.agent.dwarf.DwarfFormatException;
+import org.fleettap.agent.dwarf.DwarfType;
+import org.fleettap.agent.dwarf.EntryArgument;
+import org.fleettap.agent.dwarf.ParameterLocations;
 import org.fleettap.agent.dwarf.Function;
 import org.fleettap.agent.dwarf.LineNotFoundException;
 import org.fleettap.agent.dwarf.LineRow;
@@ -33,6 +36,9 @@ import org.fleettap.agent.symbols.ModuleCache;
 import org.fleettap.agent.symbols.ModuleSymbols;
 import org.fleettap.agent.target.Executables;
 import org.fleettap.agent.target.Target;
+import org.fleettap.agent.tracefs.FetchArg;
+import org.fleettap.agent.tracefs.FetchLocation;
+import org.fleettap.agent.tracefs.FetchType;
 import org.fleettap.agent.tracefs.Tracefs;
 import org.fleettap.agent.tracefs.Tracepoints;
 
@@ -272,6 +278,118 @@ public final class ProbeResolver {
             }
         }
         return out;
+    }
+
+    /**
+     * The same sites, with function entries set to read their parameters in the probe (tracefs fetch args from
+     * the DWARF parameters and the SysV x86-64 ABI: {@code char *} as a string, other pointers in hex, integers by
+     * size and sign). Parameters the ABI does not pass in an integer register at entry are left out; see
+     * {@link #unreadableParameters}.
+     */
+    public List<ProbeSite> withFunctionArguments(List<ProbeSite> sites) throws ProbeException {
+        List<ProbeSite> out = new ArrayList<>();
+        for (ProbeSite s : sites) {
+            List<FetchArg> args = s instanceof UprobeSite u && u.name().startsWith("function(") && !u.retprobe()
+                    && u.fetchArgs().isEmpty() ? functionArguments(u) : List.of();
+            out.add(args.isEmpty() ? s : ((UprobeSite) s).withFetchArgs(args));
+        }
+        return out;
+    }
+
+    private List<FetchArg> functionArguments(UprobeSite u) throws ProbeException {
+        ElfFile elf = elf(u.binary(), u.point());
+        Optional<DebugInfo> info = symbols(u.binary(), elf).info();
+        Optional<Long> vaddr = vaddrOf(elf, u.fileOffset());
+        if (info.isEmpty() || vaddr.isEmpty()) {
+            return List.of();
+        }
+        try {
+            Optional<Function> f = info.get().functionAt(vaddr.get()).filter(fn -> fn.entryPc() == vaddr.get());
+            if (f.isEmpty()) {
+                return List.of();
+            }
+            List<FetchArg> args = new ArrayList<>();
+            java.util.Set<String> used = new java.util.HashSet<>();
+            int position = 0;
+            for (EntryArgument a : ParameterLocations.atEntry(info.get(), f.get())) {
+                position++;
+                if (!a.isReadable()) {
+                    continue;
+                }
+                String name = a.name() != null && a.name().matches("[A-Za-z_][A-Za-z0-9_]*")
+                        && !a.name().startsWith("common_") && !a.name().startsWith("__probe") && used.add(a.name())
+                        ? a.name() : "arg" + position;
+                FetchLocation where = a.placement() == EntryArgument.Placement.REGISTER
+                        ? FetchLocation.register(UsdtArguments.ptRegsName(a.register()))
+                        : FetchLocation.deref(a.stackOffset(), FetchLocation.register("sp"));
+                DwarfType t = a.parameter().type().resolved();
+                if (isCString(t)) {
+                    args.add(FetchArg.of(name, FetchLocation.deref(0, where), FetchType.STRING));
+                } else {
+                    args.add(FetchArg.of(name, where, fetchType(t)));
+                }
+            }
+            return args;
+        } catch (DwarfFormatException e) {
+            throw new ProbeException(u.binary() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Why each parameter of a function site that cannot be read at entry is left out (one line each). */
+    public List<String> unreadableParameters(UprobeSite u) throws ProbeException {
+        ElfFile elf = elf(u.binary(), u.point());
+        Optional<DebugInfo> info = symbols(u.binary(), elf).info();
+        Optional<Long> vaddr = vaddrOf(elf, u.fileOffset());
+        List<String> out = new ArrayList<>();
+        if (info.isEmpty() || vaddr.isEmpty()) {
+            return out;
+        }
+        try {
+            Optional<Function> f = info.get().functionAt(vaddr.get());
+            if (f.isPresent()) {
+                for (EntryArgument a : ParameterLocations.atEntry(info.get(), f.get())) {
+                    if (!a.isReadable()) {
+                        out.add(a.reason());
+                    }
+                }
+            }
+        } catch (DwarfFormatException e) {
+            throw new ProbeException(u.binary() + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    private static boolean isCString(DwarfType t) throws DwarfFormatException {
+        if (t.kind() != DwarfType.Kind.POINTER || t.target() == null) {
+            return false;
+        }
+        DwarfType pointee = t.target().resolved();
+        return pointee.kind() == DwarfType.Kind.BASE && (pointee.encoding() == DwarfType.Encoding.SIGNED_CHAR
+                || pointee.encoding() == DwarfType.Encoding.UNSIGNED_CHAR) && pointee.byteSize().orElse(0) == 1;
+    }
+
+    private static FetchType fetchType(DwarfType t) throws DwarfFormatException {
+        if (t.kind() != DwarfType.Kind.BASE && t.kind() != DwarfType.Kind.ENUM) {
+            return FetchType.X64; // pointers, references: addresses, shown in hex
+        }
+        boolean signed = t.encoding() == DwarfType.Encoding.SIGNED || t.encoding() == DwarfType.Encoding.SIGNED_CHAR
+                || (t.kind() == DwarfType.Kind.ENUM);
+        switch ((int) t.byteSize().orElse(8)) {
+            case 1: return signed ? FetchType.S8 : FetchType.U8;
+            case 2: return signed ? FetchType.S16 : FetchType.U16;
+            case 4: return signed ? FetchType.S32 : FetchType.U32;
+            default: return signed ? FetchType.S64 : FetchType.U64;
+        }
+    }
+
+    /** The link-time address of a file offset, through the PT_LOAD that holds it. */
+    private static Optional<Long> vaddrOf(ElfFile elf, long fileOffset) {
+        for (org.fleettap.agent.elf.ProgramHeader ph : elf.programHeaders()) {
+            if (ph.isLoad() && fileOffset >= ph.offset() && fileOffset < ph.offset() + ph.filesz()) {
+                return Optional.of(fileOffset - ph.offset() + ph.vaddr());
+            }
+        }
+        return Optional.empty();
     }
 
     private Path binaryOf(ProbePoint point) throws ProbeException {
