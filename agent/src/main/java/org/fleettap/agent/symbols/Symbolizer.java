@@ -107,13 +107,16 @@ public final class Symbolizer {
             return function != null ? function : "0x" + Long.toHexString(address);
         }
 
-        /** stap's usymfileline: "file:line" with the file's base name, or the address in hex. */
+        /**
+         * stap's usymfileline: "file:line" with the file's base name ("file:?" where the line table gives line 0,
+         * as addr2line prints it), or the address in hex.
+         */
         public String fileLine() {
             if (file == null) {
                 return "0x" + Long.toHexString(address);
             }
             int slash = file.lastIndexOf('/');
-            return file.substring(slash + 1) + ":" + line;
+            return file.substring(slash + 1) + ":" + (line == 0 ? "?" : Integer.toString(line));
         }
     }
 }

@@ -25,7 +25,7 @@ final class LineTableAddr2lineTest {
     private static final Pattern STMT_LIST = Pattern.compile("DW_AT_stmt_list\\s*:.* (0x[0-9a-f]+|\\d+)$");
 
     static Stream<String> fixtures() {
-        return Stream.of("loop", "loop-O2", "loop-nopie", "loop-dwarf4", "loop-gz", "lines", "lines-O2", "state",
+        return Stream.of("lines-clang", "lines-clang-O2", "state-clang", "loop-clang-dwarf4", "loop", "loop-O2", "loop-nopie", "loop-dwarf4", "loop-gz", "lines", "lines-O2", "state",
                 "state-O2", "libfixturelib.so");
     }
 
@@ -33,15 +33,22 @@ final class LineTableAddr2lineTest {
     static Map<Long, String> compDirs(Path binary) {
         Map<Long, String> dirs = new java.util.HashMap<>();
         String dir = null;
-        for (String text : Fixtures.run("readelf", "-W", "--debug-dump=info", binary.toString()).split("\n")) {
+        Long stmt = null;
+        // gcc writes DW_AT_comp_dir before DW_AT_stmt_list, clang after: collect both per unit.
+        for (String text : (Fixtures.run("readelf", "-W", "--debug-dump=info", binary.toString())
+                + "\nCompilation Unit @ end").split("\n")) {
             Matcher c = COMP_DIR.matcher(text);
             Matcher s = STMT_LIST.matcher(text);
             if (text.contains("Compilation Unit @")) {
+                if (dir != null && stmt != null) {
+                    dirs.put(stmt, dir);
+                }
                 dir = null;
-            } else if (c.find()) {
+                stmt = null;
+            } else if (c.find() && dir == null) {
                 dir = c.group(1);
-            } else if (s.find() && dir != null) {
-                dirs.put(Long.decode(s.group(1)), dir);
+            } else if (s.find() && stmt == null) {
+                stmt = Long.decode(s.group(1));
             }
         }
         return dirs;

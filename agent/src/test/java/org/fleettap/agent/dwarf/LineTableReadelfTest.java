@@ -23,7 +23,7 @@ final class LineTableReadelfTest {
     }
 
     static Stream<String> fixtures() {
-        return Stream.of("loop", "loop-O2", "loop-dwarf4", "loop-gz", "loop-split.debug", "lines", "lines-O2",
+        return Stream.of("lines-clang", "lines-clang-O2", "state-clang", "loop-clang-dwarf4", "loop", "loop-O2", "loop-dwarf4", "loop-gz", "loop-split.debug", "lines", "lines-O2",
                 "state", "state-O2", "libfixturelib.so");
     }
 

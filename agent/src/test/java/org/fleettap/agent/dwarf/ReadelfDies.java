@@ -68,7 +68,7 @@ final class ReadelfDies {
         if (printed == null) {
             return null;
         }
-        if (printed.startsWith("(indirect")) {
+        if (printed.startsWith("(indirect") || printed.startsWith("(indexed string")) {
             return printed.substring(printed.indexOf("): ") + 3);
         }
         return printed;
@@ -76,6 +76,9 @@ final class ReadelfDies {
 
     /** A number as printed ("0x1149", "41", "1"), ignoring any trailing explanation. */
     static long number(String printed) {
+        if (printed.startsWith("(index:")) {
+            printed = printed.substring(printed.indexOf("): ") + 3); // addrx: "(index: 0x1): 0x1150"
+        }
         String first = printed.split("[\\s\\t]")[0];
         return first.startsWith("0x") ? Long.parseUnsignedLong(first.substring(2), 16) : Long.parseLong(first);
     }

@@ -34,7 +34,8 @@ class SymbolizerTest {
 
     @ParameterizedTest(name = "{0} (symbols from {1})")
     @CsvSource({"lines, lines", "lines-O2, lines-O2", "loop-dwarf4, loop-dwarf4", "loop-gz, loop-gz",
-            "loop-split, loop-split.debug", "state, state", "libfixturelib.so, libfixturelib.so"})
+            "loop-split, loop-split.debug", "state, state", "libfixturelib.so, libfixturelib.so",
+            "lines-clang, lines-clang", "lines-clang-O2, lines-clang-O2", "state-clang, state-clang"})
     void agreesWithAddr2lineOnEveryFunction(String fixture, String symbolsFrom) throws Exception {
         Path bin = Fixtures.path(fixture);
         ElfFile elf = ElfFiles.map(bin);
@@ -50,18 +51,30 @@ class SymbolizerTest {
                 addrs.add(s.value() + s.size() / 2);
             }
         }
-        List<String> cmd = new ArrayList<>(List.of("addr2line", "-f", "-e", Fixtures.path(symbolsFrom).toString()));
+        // addr2line -a -f -i: per address its header, then (function, file:line) from the innermost inlined
+        // function out. The symbolizer names the outermost (the symbol, as stap's usymname) and the line of the
+        // innermost (the code really at the address).
+        List<String> cmd = new ArrayList<>(List.of("addr2line", "-a", "-f", "-i", "-e",
+                Fixtures.path(symbolsFrom).toString()));
         addrs.forEach(a -> cmd.add("0x" + Long.toHexString(a)));
-        String[] oracle = Fixtures.run(cmd).split("\n");
-        assertThat(oracle).hasSize(2 * addrs.size());
+        List<List<String>> answers = new ArrayList<>();
+        for (String l : Fixtures.run(cmd).split("\n")) {
+            if (l.startsWith("0x") && l.length() == 18) {
+                answers.add(new ArrayList<>());
+            } else {
+                answers.get(answers.size() - 1).add(l);
+            }
+        }
+        assertThat(answers).hasSize(addrs.size());
         int withLines = 0;
         for (int i = 0; i < addrs.size(); i++) {
+            List<String> a = answers.get(i);
             Symbolizer.Frame f = symbolizer.symbolize(PID, bias + addrs.get(i));
             String what = fixture + " 0x" + Long.toHexString(addrs.get(i));
             assertThat(f.module()).as(what).isEqualTo(bin);
             assertThat(f.linkTimeAddress()).as(what).isEqualTo(addrs.get(i));
-            assertThat(f.name()).as(what).isEqualTo(oracle[2 * i]);
-            String fileLine = oracle[2 * i + 1].replaceAll(" \\(discriminator \\d+\\)", "");
+            assertThat(f.name()).as(what).isEqualTo(a.get(a.size() - 2));
+            String fileLine = a.get(1).replaceAll(" \\(discriminator \\d+\\)", "");
             if (!fileLine.startsWith("??")) {
                 int colon = fileLine.lastIndexOf(':');
                 String base = fileLine.substring(fileLine.lastIndexOf('/', colon) + 1);
