@@ -26,7 +26,7 @@ class StackTraceIT {
         List<String> lines = r.stdout().lines().toList();
         List<String> callers = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
-            if (lines.get(i).endsWith("function(\"ManProcessor::setState\")")) {
+            if (lines.get(i).contains(".function(\"ManProcessor::setState\") this=0x")) {
                 assertThat(lines.get(i + 1)).contains(" : ManProcessor::setState(ManProcessorState*)+0x0 (");
                 String caller = lines.get(i + 2);
                 callers.add(caller.substring(caller.indexOf(" : ") + 3, caller.indexOf("+0x")));
