@@ -1,0 +1,168 @@
+package org.fleettap.agent.session;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+import org.fleettap.agent.feature.MissingFeatureException;
+import org.fleettap.agent.perf.PerfRecord;
+import org.fleettap.agent.perf.RecordConsumer;
+import org.fleettap.agent.perf.RecordType;
+import org.fleettap.agent.probe.ProbeEngine;
+import org.fleettap.agent.probe.ProbeException;
+import org.fleettap.agent.symbols.DebugFiles;
+import org.fleettap.agent.symbols.ModuleCache;
+import org.fleettap.agent.symbols.ModuleTracker;
+import org.fleettap.agent.symbols.Symbolizer;
+import org.fleettap.agent.target.LaunchedCommand;
+import org.fleettap.agent.target.Target;
+import org.fleettap.agent.target.TargetException;
+import org.fleettap.agent.target.Tasks;
+
+/**
+ * Runs one plan on one host: attaches its probes, runs the begin handlers, lets a {@code -c} command go, hands
+ * every event to its site's handler in time order (and fires timers), until {@link #exit()} is asked for, the
+ * target ends, the limit passes or {@code stop} says so; then drains, runs the end handlers and detaches.
+ * Handler errors are reported on {@code err} with the probe point; after {@code maxErrors} more the session stops.
+ */
+public final class Session implements RecordConsumer {
+    private final Plan plan;
+    private final EventContext ctx;
+    private final Comms comms = new Comms();
+    private final Clocks clocks = Clocks.system();
+    private final Symbolizer symbolizer = new Symbolizer(new ModuleTracker(new ModuleCache()), DebugFiles.system());
+    private final PrintStream err;
+    private final int maxErrors;
+    private ProbeEngine engine;
+    private long[] nextTimer;
+    private int errors;
+    private boolean exitRequested;
+
+    public Session(Plan plan, PrintStream err, int maxErrors) {
+        this.plan = plan;
+        this.err = err;
+        this.maxErrors = maxErrors;
+        this.ctx = new EventContext(clocks, comms);
+    }
+
+    /** Asks the session to end after the current handler (stap's exit()). */
+    public void exit() {
+        exitRequested = true;
+    }
+
+    public Symbolizer symbolizer() {
+        return symbolizer;
+    }
+
+    /** Runs the plan for {@code target}; returns the number of handler errors. */
+    public int run(Target target, Duration limit, BooleanSupplier stop)
+            throws ProbeException, TargetException, MissingFeatureException, InterruptedException {
+        long deadline = limit == null ? Long.MAX_VALUE : System.nanoTime() + limit.toNanos();
+        ProbeEngine.Options options = ProbeEngine.Options.of(ProbeEngine.Mode.SAMPLE).withStacks(plan.stackSites());
+        try (ProbeEngine e = plan.sites().isEmpty() ? null : ProbeEngine.attach(plan.sites(), target, options)) {
+            this.engine = e;
+            nextTimer = new long[plan.timers().size()];
+            long now = clocks.monotonicNow();
+            for (int i = 0; i < nextTimer.length; i++) {
+                nextTimer[i] = now + plan.timers().get(i).periodNanos();
+            }
+            runSessionHandlers(plan.begin(), "begin");
+            LaunchedCommand cmd = e == null ? null : e.command().orElse(null);
+            if (e != null) {
+                e.start();
+            }
+            while (!exitRequested && !stop.getAsBoolean() && System.nanoTime() < deadline) {
+                if (cmd != null && !cmd.isAlive()) {
+                    break;
+                }
+                if (target instanceof Target.Process p && !Tasks.isAlive(p.pid())) {
+                    break;
+                }
+                int wait = (int) Math.max(1, Math.min(100, (nextDue() - clocks.monotonicNow()) / 1_000_000));
+                if (e != null) {
+                    e.poll(wait, this);
+                } else {
+                    Thread.sleep(wait);
+                }
+                fireTimers();
+            }
+            if (e != null) {
+                e.drain(this);
+            }
+            runSessionHandlers(plan.end(), "end");
+            return errors;
+        } finally {
+            this.engine = null;
+        }
+    }
+
+    /** Events lost by the kernel so far (full buffers). */
+    public long lost() throws ProbeException {
+        return engine == null ? 0 : engine.missed();
+    }
+
+    @Override
+    public void accept(PerfRecord r) {
+        switch (r.type()) {
+            case RecordType.COMM -> {
+                comms.onComm(r.tid(), r.comm());
+                if (r.isExec()) {
+                    symbolizer.modules().onExec(r.pid());
+                }
+            }
+            case RecordType.MMAP2 -> symbolizer.modules().onMmap(r.pid(), r.addr(), r.len(), r.pgoff(), r.prot(),
+                    r.filename());
+            case RecordType.FORK -> symbolizer.modules().onFork(r.ppid(), r.pid());
+            case RecordType.SAMPLE -> sample(r);
+            default -> { }
+        }
+    }
+
+    private void sample(PerfRecord r) {
+        if (exitRequested || r.cookie() < 0) {
+            return;
+        }
+        int site = r.cookie();
+        ctx.at(site, plan.sites().get(site), r, engine.format(site));
+        invoke(plan.siteHandlers().get(site), plan.sites().get(site).point().toString());
+    }
+
+    private void runSessionHandlers(java.util.List<Handler> handlers, String point) {
+        for (Handler h : handlers) {
+            ctx.atSessionEvent(clocks.monotonicNow(), 0);
+            invoke(h, point);
+        }
+    }
+
+    private long nextDue() {
+        long due = Long.MAX_VALUE;
+        for (long t : nextTimer) {
+            due = Math.min(due, t);
+        }
+        return due == Long.MAX_VALUE ? clocks.monotonicNow() + 100_000_000L : due;
+    }
+
+    private void fireTimers() {
+        long now = clocks.monotonicNow();
+        for (int i = 0; i < nextTimer.length && !exitRequested; i++) {
+            if (now >= nextTimer[i]) {
+                Plan.Timer t = plan.timers().get(i);
+                ctx.atSessionEvent(nextTimer[i], 0);
+                invoke(t.handler(), t.point());
+                nextTimer[i] += t.periodNanos() * Math.max(1, (now - nextTimer[i]) / t.periodNanos() + 1);
+            }
+        }
+    }
+
+    private void invoke(Handler h, String point) {
+        try {
+            h.handle(ctx);
+        } catch (HandlerException e) {
+            errors++;
+            err.println("ERROR: " + e.getMessage() + " near probe " + point);
+            if (errors > maxErrors) {
+                err.println("fleettap: " + errors + " errors (MAXERRORS " + maxErrors + "): stopping the session");
+                exitRequested = true;
+            }
+        }
+    }
+}
