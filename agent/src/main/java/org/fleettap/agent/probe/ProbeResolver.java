@@ -335,6 +335,40 @@ public final class ProbeResolver {
         }
     }
 
+    /**
+     * A function's return probe set to fetch its return value as the field "retval" ({@code $return}): typed from
+     * DWARF where there is debug information (int as s32, pointers in hex, ...), else as a signed 64-bit rax. A
+     * function whose value the ABI does not return in rax (double, a struct in memory) is a one-line error.
+     */
+    public UprobeSite withReturnValue(UprobeSite u) throws ProbeException {
+        if (!u.retprobe()) {
+            throw new ProbeException(u.describe() + ": $return is only available in .return probes");
+        }
+        ElfFile elf = elf(u.binary(), u.point());
+        Optional<DebugInfo> info = symbols(u.binary(), elf).info();
+        Optional<Long> vaddr = vaddrOf(elf, u.fileOffset());
+        FetchType type = FetchType.S64;
+        if (info.isPresent() && vaddr.isPresent()) {
+            try {
+                Optional<Function> f = info.get().functionAt(vaddr.get()).filter(fn -> fn.entryPc() == vaddr.get());
+                if (f.isPresent()) {
+                    org.fleettap.agent.dwarf.ReturnValue rv = ParameterLocations.returnValue(info.get(), f.get());
+                    if (rv.reason() != null && !rv.reason().isEmpty()) {
+                        throw new ProbeException(u.describe() + ": " + rv.reason());
+                    }
+                    if (rv.type() != null && !rv.type().isVoid()) {
+                        type = fetchType(rv.type().resolved());
+                    }
+                }
+            } catch (DwarfFormatException e) {
+                throw new ProbeException(u.binary() + ": " + e.getMessage(), e);
+            }
+        }
+        List<FetchArg> args = new ArrayList<>(u.fetchArgs());
+        args.add(FetchArg.of("retval", FetchLocation.retval(), type));
+        return u.withFetchArgs(args);
+    }
+
     /** Why each parameter of a function site that cannot be read at entry is left out (one line each). */
     public List<String> unreadableParameters(UprobeSite u) throws ProbeException {
         ElfFile elf = elf(u.binary(), u.point());

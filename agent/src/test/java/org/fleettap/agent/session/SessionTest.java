@@ -25,15 +25,16 @@ class SessionTest {
         Target target = Target.command(List.of(loop.toString()));
         ProbeResolver r = ProbeResolver.forTarget(target);
         List<ProbeSite> sites = new ArrayList<>(r.resolve(ProbePointParser.parse("process(\"" + loop + "\").function(\"f\")")));
-        sites.addAll(r.resolve(ProbePointParser.parse("process(\"" + loop + "\").function(\"main\").return")));
+        sites.add(r.withReturnValue((org.fleettap.agent.probe.UprobeSite) r.resolve(
+                ProbePointParser.parse("process(\"" + loop + "\").function(\"main\").return")).get(0)));
         long[] i = {0};
         List<String> out = new ArrayList<>();
         List<String> order = new ArrayList<>();
         long[] times = {0, 0};
         Plan plan = new Plan(sites,
                 List.of(ctx -> i[0]++, ctx -> {
-                    out.add(i[0] + " calls, pid " + (ctx.pid() == ctx.tid() ? "main thread" : "?") + ", "
-                            + ctx.execname());
+                    out.add(i[0] + " vs " + ctx.field("retval") + ", pid " + (ctx.pid() == ctx.tid()
+                            ? "main thread" : "?") + ", " + ctx.execname());
                     times[1] = ctx.realtimeNanos();
                 }),
                 List.of(ctx -> {
@@ -44,7 +45,7 @@ class SessionTest {
         Session s = new Session(plan, System.err, 0);
         int errors = s.run(target, null, () -> false);
         assertThat(errors).isZero();
-        assertThat(out).containsExactly("10000 calls, pid main thread, loop");
+        assertThat(out).containsExactly("10000 vs 10000, pid main thread, loop");
         assertThat(order).containsExactly("begin", "end");
         // Event times are wall-clock nanoseconds, after begin and within a minute of it.
         assertThat(times[1]).isGreaterThan(times[0]).isLessThan(times[0] + 60_000_000_000L);
