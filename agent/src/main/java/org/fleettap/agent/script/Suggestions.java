@@ -5,7 +5,10 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 
-/** The known names closest to a misspelt one (edit distance), for "did you mean" hints. */
+/**
+ * The known names closest to a misspelt one, for "did you mean" hints: those at the smallest edit distance, if it is
+ * at most 1 + length/4.
+ */
 final class Suggestions {
 
     private static final int MAX = 3;
@@ -28,7 +31,11 @@ final class Suggestions {
             }
         }
         scored.sort(Comparator.comparingInt(Scored::distance).thenComparing(Scored::name));
-        return scored.stream().limit(MAX).map(Scored::name).distinct().toList();
+        if (scored.isEmpty()) {
+            return List.of();
+        }
+        int best = scored.get(0).distance();
+        return scored.stream().filter(s -> s.distance() == best).limit(MAX).map(Scored::name).distinct().toList();
     }
 
     /** "did you mean 'a', 'b' or 'c'?", or {@code null} when nothing is close. */

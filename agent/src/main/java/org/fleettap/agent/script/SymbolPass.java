@@ -179,6 +179,9 @@ final class SymbolPass {
             assignedIn(a.target(), into);
         } else if (e instanceof Expr.Increment inc && inc.target() instanceof Expr.Variable v) {
             into.putIfAbsent(v.name(), v.location());
+        } else if (e instanceof Expr.Accumulate a && a.target() instanceof Expr.Variable v) {
+            assignedIn(a.value(), into);
+            into.putIfAbsent(v.name(), v.location());
         } else {
             forEachChild(e, c -> assignedIn(c, into));
         }

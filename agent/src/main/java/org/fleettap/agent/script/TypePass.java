@@ -51,8 +51,11 @@ final class TypePass {
             pass.walkAll();
         } while (pass.changed && ++rounds < MAX_ROUNDS);
         pass.reporting = true;
+        int before = diagnostics.size();
         pass.walkAll();
-        pass.unresolved();
+        if (diagnostics.size() == before) {
+            pass.unresolved();
+        }
         return pass.types;
     }
 
@@ -363,7 +366,8 @@ final class TypePass {
             Symbols.Slot target = targetSlot(a.target());
             Type value = expression(a.value(), target != null && plain(target.type).known()
                     ? Want.of(target) : Want.ANY);
-            result = expression(a.target(), plain(value).known()
+            boolean reported = target != null && plain(target.type).known();
+            result = expression(a.target(), plain(value).known() && !reported
                     ? new Want(value, "the assigned value", a.value().location()) : Want.ANY);
             if (!plain(result).known()) {
                 result = value;
