@@ -121,13 +121,15 @@ public final class StapMap {
     /** {@code a[k] = v}. */
     public void put(long k, long v) {
         requireValue(MapDecl.ValueKind.LONG);
-        longValues[findOrInsertLong(k)] = v;
+        int e = findOrInsertLong(k); // may grow the arrays: index first
+        longValues[e] = v;
     }
 
     /** {@code a[k] = v}, truncated to MAXSTRINGLEN. */
     public void put(long k, String v) {
         requireValue(MapDecl.ValueKind.STRING);
-        stringValues[findOrInsertLong(k)] = StapString.truncate(v);
+        int e = findOrInsertLong(k); // may grow the arrays: index first
+        stringValues[e] = StapString.truncate(v);
     }
 
     /** {@code a[k] += delta} (also {@code ++}, {@code --}); returns the new value. */
@@ -140,7 +142,8 @@ public final class StapMap {
     /** The statistic at {@code k}, created empty if absent: the target of {@code a[k] <<< v}. */
     public Stat stat(long k) {
         requireValue(MapDecl.ValueKind.STAT);
-        return statValues[findOrInsertLong(k)];
+        int e = findOrInsertLong(k); // may grow the arrays: index first
+        return statValues[e];
     }
 
     /** The statistic at {@code k} for reading, or null when absent ({@code @count} of it is 0). */
@@ -180,12 +183,14 @@ public final class StapMap {
 
     public void put(String k, long v) {
         requireValue(MapDecl.ValueKind.LONG);
-        longValues[findOrInsertString(StapString.truncate(k))] = v;
+        int e = findOrInsertString(StapString.truncate(k)); // may grow the arrays: index first
+        longValues[e] = v;
     }
 
     public void put(String k, String v) {
         requireValue(MapDecl.ValueKind.STRING);
-        stringValues[findOrInsertString(StapString.truncate(k))] = StapString.truncate(v);
+        int e = findOrInsertString(StapString.truncate(k)); // may grow the arrays: index first
+        stringValues[e] = StapString.truncate(v);
     }
 
     public long add(String k, long delta) {
@@ -196,7 +201,8 @@ public final class StapMap {
 
     public Stat stat(String k) {
         requireValue(MapDecl.ValueKind.STAT);
-        return statValues[findOrInsertString(StapString.truncate(k))];
+        int e = findOrInsertString(StapString.truncate(k)); // may grow the arrays: index first
+        return statValues[e];
     }
 
     public Stat statIfPresent(String k) {
@@ -234,12 +240,14 @@ public final class StapMap {
 
     public void put(Key k, long v) {
         requireValue(MapDecl.ValueKind.LONG);
-        longValues[findOrInsertKey(k)] = v;
+        int e = findOrInsertKey(k); // may grow the arrays: index first
+        longValues[e] = v;
     }
 
     public void put(Key k, String v) {
         requireValue(MapDecl.ValueKind.STRING);
-        stringValues[findOrInsertKey(k)] = StapString.truncate(v);
+        int e = findOrInsertKey(k); // may grow the arrays: index first
+        stringValues[e] = StapString.truncate(v);
     }
 
     public long add(Key k, long delta) {
@@ -250,7 +258,8 @@ public final class StapMap {
 
     public Stat stat(Key k) {
         requireValue(MapDecl.ValueKind.STAT);
-        return statValues[findOrInsertKey(k)];
+        int e = findOrInsertKey(k); // may grow the arrays: index first
+        return statValues[e];
     }
 
     public Stat statIfPresent(Key k) {

@@ -54,6 +54,27 @@ class StapMapTest {
     }
 
     @Test
+    void growingPastTheInitialArrays_keepsEveryValue_forEveryKeyShapeAndValueKind() {
+        StapMap longs = new StapMap(MapDecl.of("l", ValueKind.LONG, StapType.LONG));
+        StapMap strings = new StapMap(MapDecl.of("s", ValueKind.STRING, StapType.STRING));
+        StapMap stats = new StapMap(MapDecl.of("t", ValueKind.STAT, StapType.LONG));
+        StapMap tuples = new StapMap(MapDecl.of("u", ValueKind.STAT, StapType.STRING, StapType.LONG));
+        StapMap.Key k = tuples.newKey();
+        for (int i = 0; i < 1000; i++) {
+            longs.put(i, i * 3L);
+            strings.put("k" + i, "v" + i);
+            stats.stat(i).add(i);
+            tuples.stat(k.set(0, "k" + i).set(1, i)).add(i);
+        }
+        for (int i = 0; i < 1000; i++) {
+            assertThat(longs.getLong(i)).isEqualTo(i * 3L);
+            assertThat(strings.getString("k" + i)).isEqualTo("v" + i);
+            assertThat(stats.statIfPresent(i).sum()).isEqualTo(i);
+            assertThat(tuples.statIfPresent(k.set(0, "k" + i).set(1, i)).sum()).isEqualTo(i);
+        }
+    }
+
+    @Test
     void overflowBeyondDefaultMaxMapEntries_isStapsArrayOverflowError() {
         StapMap m = new StapMap(MapDecl.of("a", ValueKind.LONG, StapType.LONG));
         for (int i = 0; i < MapDecl.DEFAULT_MAX_ENTRIES; i++) {
