@@ -436,8 +436,12 @@ public final class ProbeResolver {
         if (name.contains("/")) {
             p = Paths.get(name);
         } else {
-            p = Executables.onPath(name).orElseThrow(() -> new ProbeException("process(\"" + name + "\"): no such program "
-                    + "in $PATH"));
+            // A bare name is the -c/-x target's executable when it has that name (stap -c ./loop with
+            // process("loop")), else a program on $PATH.
+            Optional<Path> targetExe = target instanceof Target.AllProcesses ? Optional.empty()
+                    : Optional.of(targetExecutable(point)).filter(t -> t.getFileName().toString().equals(name));
+            p = targetExe.or(() -> Executables.onPath(name)).orElseThrow(() -> new ProbeException("process(\""
+                    + name + "\"): no such program in $PATH"));
         }
         try {
             return p.toRealPath();
@@ -459,7 +463,13 @@ public final class ProbeResolver {
         }
         if (target instanceof Target.Command c) {
             String first = c.commandLine().strip().split("\\s+", 2)[0].replace("'", "").replace("\"", "");
-            return binaryOf(new ProbePoint(List.of(new ProbePoint.Component("process", first))));
+            Path exe = first.contains("/") ? Paths.get(first) : Executables.onPath(first).orElseThrow(
+                    () -> new ProbeException("command '" + first + "': no such program in $PATH"));
+            try {
+                return exe.toRealPath();
+            } catch (IOException e) {
+                throw new ProbeException(first + ": no such file");
+            }
         }
         throw new ProbeException("probe point '" + point + "': a bare 'process' needs a target (-c CMD or -x PID)");
     }
