@@ -33,11 +33,27 @@ record Token(Kind kind, String text, long number, SourceLocation location, int s
         return is(Kind.KEYWORD, t);
     }
 
+    /** A string's value on one line, escaped, and cut after 20 characters. */
+    private static String shortened(String value) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < value.length() && i < 20; i++) {
+            char c = value.charAt(i);
+            switch (c) {
+                case '\n' -> sb.append("\\n");
+                case '\t' -> sb.append("\\t");
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                default -> sb.append(c < ' ' || c == 127 ? String.format("\\%03o", (int) c) : String.valueOf(c));
+            }
+        }
+        return value.length() > 20 ? sb + "..." : sb.toString();
+    }
+
     /** How the token is shown in "expected X, found Y" messages. */
     String describe() {
         return switch (kind) {
             case EOF -> "end of input";
-            case STRING -> "string \"" + text + "\"";
+            case STRING -> "string \"" + shortened(text) + "\"";
             case NUMBER -> "number " + text;
             case TARGET -> "'$" + text + "'";
             case ARG_NUMBER -> "'$" + text + "'";
