@@ -178,7 +178,8 @@ final class Lexer {
         String spelling = text.substring(start, pos);
         int radix = 10;
         String digits = spelling;
-        if (spelling.length() > 1 && spelling.charAt(0) == '0' && (spelling.charAt(1) == 'x' || spelling.charAt(1) == 'X')) {
+        boolean hex = spelling.startsWith("0x") || spelling.startsWith("0X");
+        if (hex) {
             radix = 16;
             digits = spelling.substring(2);
         } else if (spelling.length() > 1 && spelling.charAt(0) == '0') {

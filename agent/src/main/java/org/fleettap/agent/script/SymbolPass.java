@@ -508,7 +508,8 @@ final class SymbolPass {
     private void arity(Symbols.Var var, int keys, SourceLocation at) {
         if (var.arity < 0) {
             if (keys == 0 && var.declaredArray) {
-                error(at, "'" + var.name + "' is declared as an array at " + var.location + " but used as a scalar here",
+                error(at, "'" + var.name + "' is declared as an array at " + var.location
+                        + " but used as a scalar here",
                         "index it, e.g. " + var.name + "[key]");
                 return;
             }
