@@ -1,0 +1,60 @@
+package org.fleettap.agent.compiler;
+
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Objects;
+import org.fleettap.agent.runtime.GlobalDisplay;
+import org.fleettap.agent.script.VariableInfo;
+import org.fleettap.agent.session.Plan;
+import org.fleettap.agent.session.Session;
+import org.fleettap.agent.symbols.Stacks;
+
+/** A script turned into a session plan whose handlers share the script's globals. */
+public final class CompiledScript {
+    private final Plan plan;
+    private final ScriptState state;
+    private final List<GlobalSlot> globals;
+
+    /** Where a global lives, for the end-of-run display. */
+    record GlobalSlot(VariableInfo info, int index) {
+    }
+
+    CompiledScript(Plan plan, ScriptState state, List<GlobalSlot> globals) {
+        this.plan = plan;
+        this.state = state;
+        this.globals = List.copyOf(globals);
+    }
+
+    public Plan plan() {
+        return plan;
+    }
+
+    /** Connects the handlers to the session that runs the plan: {@code exit()}, symbols and stacks. */
+    public CompiledScript bind(Session session) {
+        state.session = Objects.requireNonNull(session, "session");
+        state.stacks = new Stacks(session.symbolizer().modules(), ScriptState.MAX_STACK_DEPTH);
+        return this;
+    }
+
+    /** Prints the globals the script wrote but never read, as stap does at the end of a run. */
+    public void printUnreadGlobals(PrintStream out) {
+        StringBuilder sb = new StringBuilder();
+        for (GlobalSlot g : globals) {
+            VariableInfo v = g.info();
+            if (!v.written() || v.read()) {
+                continue;
+            }
+            if (v.array()) {
+                GlobalDisplay.array(sb, state.maps[g.index()]);
+            } else {
+                switch (v.type()) {
+                    case STRING -> GlobalDisplay.scalar(sb, v.name(), state.strings[g.index()]);
+                    case STATS -> GlobalDisplay.statistic(sb, v.name(), state.stats[g.index()]);
+                    default -> GlobalDisplay.scalar(sb, v.name(), state.longs[g.index()]);
+                }
+            }
+        }
+        out.print(sb);
+        out.flush();
+    }
+}

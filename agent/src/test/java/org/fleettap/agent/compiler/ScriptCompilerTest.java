@@ -1,0 +1,200 @@
+package org.fleettap.agent.compiler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.List;
+import org.fleettap.agent.probe.ProbeResolver;
+import org.fleettap.agent.runtime.HistogramSpec;
+import org.fleettap.agent.runtime.Stat;
+import org.fleettap.agent.script.Compilation;
+import org.fleettap.agent.script.Diagnostic;
+import org.fleettap.agent.script.Frontend;
+import org.fleettap.agent.script.Source;
+import org.fleettap.agent.session.Session;
+import org.fleettap.agent.target.Target;
+import org.fleettap.agent.testing.Fixtures;
+import org.junit.jupiter.api.Test;
+
+/** Scripts compiled from source and run in a real session on the fixtures. */
+class ScriptCompilerTest {
+
+    /** What one run printed: the script's output and the session's error stream. */
+    record Run(String out, String err, int errors, CompiledScript compiled) {
+    }
+
+    private static Run run(String text, Target target) throws Exception {
+        Compilation c = Frontend.check(new Source("test.stp", text));
+        assertThat(c.succeeded()).as(c.format()).isTrue();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        CompiledScript compiled = ScriptCompiler.compile(c.script().orElseThrow(), ProbeResolver.forTarget(target), o);
+        Session s = new Session(compiled.plan(), new PrintStream(err, true, StandardCharsets.UTF_8), 0);
+        compiled.bind(s);
+        int errors = s.run(target, Duration.ofSeconds(60), () -> false);
+        compiled.printUnreadGlobals(o);
+        return new Run(out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), errors, compiled);
+    }
+
+    private static Run begin(String text) throws Exception {
+        return run(text, Target.all());
+    }
+
+    private static CompileException compileError(String text) {
+        Compilation c = Frontend.check(new Source("bad.stp", text));
+        assertThat(c.succeeded()).as(c.format()).isTrue();
+        try {
+            ScriptCompiler.compile(c.script().orElseThrow(), ProbeResolver.forTarget(Target.all()), System.out);
+        } catch (CompileException e) {
+            return e;
+        }
+        throw new AssertionError("compiled: " + text);
+    }
+
+    @Test
+    void theTalksFirstExampleFromItsSourceText() throws Exception {
+        Path loop = Fixtures.path("loop");
+        Path example = Paths.get("..", "examples", "loop.stp");
+        String text = Files.exists(example) ? Files.readString(example)
+                : "global i\nprobe process(\"loop\").function(\"f\") { i++ }\n"
+                        + "probe process(\"loop\").function(\"main\").return {\n"
+                        + "  printf(\"%d vs %d\\n\", i, $return);\n  delete i;\n}\n";
+        text = text.replace("process(\"loop\")", "process(\"" + loop + "\")");
+        Run r = run(text, Target.command(List.of(loop.toString())));
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out()).isEqualTo("10000 vs 10000\n");
+    }
+
+    @Test
+    void languageCoreInBegin() throws Exception {
+        Run r = begin("""
+                global total = 5, name = "x", a, words
+                function fib(n) { if (n < 2) return n; return fib(n - 1) + fib(n - 2) }
+                function greet:string(who:string) { return "hi " . who }
+                probe begin {
+                  for (i = 0; i < 10; i++) { if (i == 7) break; if (i % 2) continue; total += i }
+                  j = 0
+                  while (1) { j++; if (j >= 3) break }
+                  a[1, "one"] = 10; a[2, "two"] = 20; a[2, "two"] += 2; a[3, "x"]--
+                  delete a[3, "x"]
+                  name .= "yz"
+                  words["k"] = greet(name)
+                  printf("%d %d %s %d %d %s\\n", total, j, name, fib(10), a[2, "two"], words["k"])
+                  printf("%d %d %d %d\\n", [1, "one"] in a, [3, "x"] in a, 7 / 2, -7 % 3)
+                  printf("%s|%d|%d|%s|%d\\n", j > 2 ? "yes" : "no", strlen("abc"), isinstr("hello", "ll"),
+                         substr("hello", 1, 3), !0 && (1 || 0))
+                  println(sprintf("%5d|%-3s|", 42, "ab"), "z")
+                  print(1, "two\\n")
+                  exit()
+                }
+                """);
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out()).isEqualTo("17 3 xyz 55 22 hi xyz\n1 0 3 -1\nyes|3|1|ell|1\n   42|ab |z\n1two\n"
+                + "total=0x11\n".substring(0, 0));
+    }
+
+    @Test
+    void beginTimerAndEndRunInOrder() throws Exception {
+        Run r = begin("""
+                global ticks
+                probe begin { printf("begin\\n") }
+                probe timer.ms(10) { ticks++; if (ticks == 3) exit() }
+                probe end { printf("end after %d\\n", ticks) }
+                """);
+        assertThat(r.out()).isEqualTo("begin\nend after 3\n");
+    }
+
+    @Test
+    void foreachSortsAndLimitsAnArrayFilledByProbeHits() throws Exception {
+        Path loop = Fixtures.path("loop");
+        Run r = run("global n, calls\n"
+                + "probe process(\"" + loop + "\").function(\"f\") { calls[n++ % 7]++ }\n"
+                + "probe end {\n"
+                + "  foreach (k- in calls limit 3) printf(\"%d=%d \", k, calls[k])\n"
+                + "  printf(\"|\")\n"
+                + "  foreach ([k] in calls- limit 2) printf(\" %d=%d\", k, calls[k])\n"
+                + "  printf(\"|\")\n"
+                + "  foreach (v = [k] in calls+) { if (k == 5) continue; printf(\" %d\", v) }\n"
+                + "  printf(\"\\n\")\n"
+                + "}\n", Target.command(List.of(loop.toString())));
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out()).isEqualTo("6=1428 5=1428 4=1428 | 0=1429 1=1429| 1428 1428 1429 1429 1429 1429\n");
+    }
+
+    @Test
+    void statisticsAndALogHistogram() throws Exception {
+        Path loop = Fixtures.path("loop");
+        Run r = run("global s, n\n"
+                + "probe process(\"" + loop + "\").function(\"f\") { s <<< n++ % 100 }\n"
+                + "probe end {\n"
+                + "  printf(\"%d %d %d %d %d\\n\", @count(s), @sum(s), @min(s), @max(s), @avg(s))\n"
+                + "  print(@hist_log(s))\n"
+                + "}\n", Target.command(List.of(loop.toString())));
+        Stat expected = new Stat(HistogramSpec.log());
+        for (int i = 0; i < 10000; i++) {
+            expected.add(i % 100);
+        }
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out()).isEqualTo("10000 495000 0 99 49\n" + expected.histogramText());
+    }
+
+    @Test
+    void entryValuesParametersAndReturnValues() throws Exception {
+        Path loop = Fixtures.path("loop");
+        Run r = run("probe process(\"" + loop + "\").function(\"main\").return {\n"
+                + "  printf(\"%d %d %s\\n\", @entry($argc), $return, probefunc())\n"
+                + "}\n", Target.command(List.of(loop.toString(), "250")));
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out()).isEqualTo("2 250 main\n");
+    }
+
+    @Test
+    void usdtArguments() throws Exception {
+        Path usdt = Fixtures.path("usdt");
+        Run r = run("global sum, hits\n"
+                + "probe process(\"" + usdt + "\").mark(\"tick\") { sum += $arg1 + $arg2 + $arg3; hits++ }\n"
+                + "probe end { printf(\"%d %d\\n\", hits, sum) }\n", Target.command(List.of(usdt.toString())));
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out()).isEqualTo("100 500\n");
+    }
+
+    @Test
+    void runTimeErrorsAreStapsMessages() throws Exception {
+        Run r = begin("global z\nprobe begin { printf(\"%d\\n\", 1 / z) }\n");
+        assertThat(r.errors()).isEqualTo(1);
+        assertThat(r.err()).contains("ERROR: division by 0 near probe begin");
+    }
+
+    @Test
+    void unreadGlobalsAreDisplayedAtTheEnd() throws Exception {
+        Run r = begin("global count, label, st\nprobe begin { count = 10000; label = \"abc\"; st <<< 4; exit() }\n");
+        assertThat(r.out()).isEqualTo("count=0x2710\nlabel=\"abc\"\nst @count=1 @min=4 @max=4 @sum=4 @avg=4\n");
+    }
+
+    @Test
+    void anUnsupportedFeatureIsAnErrorAtItsLocation() {
+        CompileException e = compileError("probe begin {\n  printf(\"%d\\n\", ppid())\n}\n");
+        Diagnostic d = e.diagnostics().get(0);
+        assertThat(d.message()).isEqualTo("'ppid()' is not supported yet");
+        assertThat(d.location().line()).isEqualTo(2);
+        assertThat(d.location().column()).isEqualTo(18);
+    }
+
+    @Test
+    void aProbePointThatDoesNotResolveIsAnErrorAtThePoint() {
+        Path loop = Fixtures.path("loop");
+        CompileException e = compileError("global i\n\nprobe   process(\"" + loop + "\").function(\"nosuch\") { i++ }\n");
+        Diagnostic d = e.diagnostics().get(0);
+        assertThat(d.location().line()).isEqualTo(3);
+        assertThat(d.location().column()).isEqualTo(9);
+        assertThat(d.message()).contains("nosuch");
+    }
+}
