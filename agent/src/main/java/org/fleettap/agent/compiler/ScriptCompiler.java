@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.LongBinaryOperator;
+import org.fleettap.agent.demangle.Demangler;
 import org.fleettap.agent.feature.MissingFeatureException;
 import org.fleettap.agent.probe.ProbeException;
 import org.fleettap.agent.probe.ProbePoint;
@@ -1313,7 +1314,11 @@ public final class ScriptCompiler {
                         return "0x" + Long.toHexString(addr);
                     }
                     var frame = e.state.session.symbolizer().symbolize(e.ctx.pid(), addr);
-                    return name ? frame.name() : frame.fileLine();
+                    if (!name) {
+                        return frame.fileLine();
+                    }
+                    String symbol = frame.name();
+                    return Demangler.functionName(symbol).orElse(symbol);
                 };
             }
             default -> throw unsupported(c.location(), "'" + c.function() + "()'");
