@@ -39,6 +39,7 @@ import org.fleettap.agent.session.EventContext;
 import org.fleettap.agent.session.Handler;
 import org.fleettap.agent.session.HandlerException;
 import org.fleettap.agent.session.Plan;
+import org.fleettap.agent.target.Tasks;
 
 /**
  * Compiles a checked script to closures: every variable is resolved to a slot (global or frame) at compile time,
@@ -324,11 +325,22 @@ public final class ScriptCompiler {
                 if (!entries.isEmpty()) {
                     List<ProbeSite> entrySites = new ArrayList<>();
                     for (ProbeSite s : resolved) {
-                        if (!(s instanceof UprobeSite u)) {
+                        if (s instanceof UprobeSite u) {
+                            entrySites.add(new UprobeSite(u.point(), u.name(), u.binary(), u.fileOffset(), false,
+                                    u.refCtrOffset(), List.of(), List.of()));
+                        }
+                    }
+                    if (entrySites.size() != resolved.size()) {
+                        // syscall.NAME.return, kernel.function(...).return: the entry is the same point without
+                        // ".return".
+                        if (!entrySites.isEmpty() || p.size() < 2) {
                             throw unsupported(entries.get(0).location(), "@entry in a " + kind + " probe");
                         }
-                        entrySites.add(new UprobeSite(u.point(), u.name(), u.binary(), u.fileOffset(), false,
-                                u.refCtrOffset(), List.of(), List.of()));
+                        try {
+                            entrySites = resolver.resolve(new ProbePoint(p.components().subList(0, p.size() - 1)));
+                        } catch (ProbeException | MissingFeatureException e) {
+                            throw CompileException.at(pt.location(), e.getMessage());
+                        }
                     }
                     boolean entryParams = entries.stream().anyMatch(en -> {
                         boolean[] any = {false};
@@ -369,7 +381,8 @@ public final class ScriptCompiler {
                 }
                 try {
                     code.exec(env);
-                } catch (StapRuntimeException e) {
+                } catch (RuntimeException e) {
+                    // StapRuntimeException with stap's message, or a field this event does not have.
                     throw new HandlerException(e.getMessage());
                 } finally {
                     state.out.flush();
@@ -398,7 +411,7 @@ public final class ScriptCompiler {
                     for (int i = 0; i < vs.length; i++) {
                         saved1[i] = vs[i].eval(env);
                     }
-                } catch (StapRuntimeException e) {
+                } catch (RuntimeException e) {
                     throw new HandlerException(e.getMessage());
                 }
                 ArrayDeque<Object[]> stack = state.entryStack(id, ctx.tid());
@@ -1279,6 +1292,10 @@ public final class ScriptCompiler {
             }
             case "execname" -> {
                 return e -> e.ctx.execname();
+            }
+            case "pid2execname" -> {
+                L pid = lng(args.get(0));
+                return e -> Tasks.execName((int) pid.eval(e));
             }
             case "pp" -> {
                 String written = body.point == null ? "" : body.point.point().toString();

@@ -87,4 +87,13 @@ class TargetProbesTest {
         assertThat(lines.get(0)).matches(" *\\d+ loop\\(\\d+\\):-> f");
         assertThat(lines.get(1)).matches(" *\\d+ loop\\(\\d+\\):<- f");
     }
+
+    @Test
+    void entryValuesOfASyscallReturn() throws Exception {
+        Path usdt = Fixtures.path("usdt");
+        String out = run("probe syscall.write.return {\n"
+                + "  if (execname() == \"usdt\") printf(\"%d %d\\n\", @entry($count), $return)\n}\n",
+                Target.command("'" + usdt + "' 3 > /dev/null"));
+        assertThat(out).isEqualTo("18 18\n");
+    }
 }
