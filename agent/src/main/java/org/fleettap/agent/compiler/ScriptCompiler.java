@@ -1335,7 +1335,7 @@ public final class ScriptCompiler {
                         return frame.fileLine();
                     }
                     String symbol = frame.name();
-                    return Demangler.functionName(symbol).orElse(symbol);
+                    return Demangler.demangle(symbol).orElse(symbol); // as the talk shows it after c++filt
                 };
             }
             default -> throw unsupported(c.location(), "'" + c.function() + "()'");

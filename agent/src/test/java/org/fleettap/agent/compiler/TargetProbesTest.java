@@ -52,7 +52,9 @@ class TargetProbesTest {
                 Target.command("printf 'LS(1)\\n\\nNAME\\n       ls - list\\n\\nOPTIONS\\n       -a, --all\\n\\n' | '"
                         + state + "' > /dev/null"));
         // State changes: Idle->Chapter, NAME, blank, OPTIONS, final blank (see DebugInfoProbesTest).
-        assertThat(out).isEqualTo("IdleState::process 1\nChapterState::process 2\nParagraphState::process 2\n");
+        assertThat(out).isEqualTo("IdleState::process(ManProcessor&, char const*) 1\n"
+                + "ChapterState::process(ManProcessor&, char const*) 2\n"
+                + "ParagraphState::process(ManProcessor&, char const*) 2\n");
     }
 
     @Test

@@ -1,0 +1,107 @@
+package org.fleettap.cli;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import org.fleettap.agent.compiler.CompileException;
+import org.fleettap.agent.compiler.CompiledScript;
+import org.fleettap.agent.compiler.ScriptCompiler;
+import org.fleettap.agent.feature.Privileges;
+import org.fleettap.agent.probe.ProbeResolver;
+import org.fleettap.agent.script.Compilation;
+import org.fleettap.agent.script.Frontend;
+import org.fleettap.agent.script.Source;
+import org.fleettap.agent.session.Session;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code fleettap run SCRIPT | -e SOURCE [-c CMD | -x PID]}: stap on one host. Compiles the script, arms its
+ * probes, runs until exit(), the end of the command, or SIGINT/SIGTERM, then runs the end probes and prints the
+ * globals that were written but never read.
+ */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = "Compile and run a probe script on this host, as stap does.")
+final class RunCommand implements Callable<Integer> {
+
+    @Mixin
+    ProbeRun.TargetOptions options;
+
+    @Option(names = "-e", paramLabel = "SOURCE", description = "The script itself, instead of a file.")
+    String source;
+
+    @Option(names = "-o", paramLabel = "FILE", description = "Write the script's output to FILE.")
+    Path output;
+
+    @Option(names = "-g", description = "Guru mode: refused — no script may write to a traced process.")
+    boolean guru;
+
+    @Option(names = "--maxerrors", paramLabel = "N", defaultValue = "0",
+            description = "Stop after N+1 run-time errors (stap's MAXERRORS, default ${DEFAULT-VALUE}).")
+    int maxErrors;
+
+    @Parameters(paramLabel = "SCRIPT [ARGS]", arity = "0..*", description = "The script file, then its arguments.")
+    List<String> positional = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        if (guru) {
+            throw new UserErrors.UsageException("-g (guru mode) is refused: no script may write to a traced "
+                    + "process or load code into the kernel");
+        }
+        Source src;
+        if (source != null) {
+            src = new Source("<input>", source);
+        } else if (!positional.isEmpty()) {
+            Path file = Path.of(positional.get(0));
+            try {
+                src = new Source(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
+            } catch (NoSuchFileException e) {
+                throw new UserErrors.UsageException(file + ": no such script");
+            }
+        } else {
+            throw new UserErrors.UsageException("no script: give a SCRIPT file or -e SOURCE");
+        }
+        Compilation c = Frontend.check(src);
+        if (!c.succeeded()) {
+            System.err.print(c.format());
+            return 1;
+        }
+        var target = options.target();
+        PrintStream out = output == null
+                ? new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true)
+                : new PrintStream(Files.newOutputStream(output), true);
+        CompiledScript compiled;
+        try {
+            compiled = ScriptCompiler.compile(c.script().orElseThrow(), ProbeResolver.forTarget(target), out);
+        } catch (CompileException e) {
+            String text = e.format(src);
+            System.err.print(text.endsWith("\n") ? text : text + "\n");
+            return 1;
+        }
+        if (!compiled.plan().sites().isEmpty()) {
+            Privileges.requireProbePrivileges();
+        }
+        Session session = new Session(compiled.plan(), System.err, maxErrors);
+        compiled.bind(session);
+        int errors;
+        try (StopSignals stop = StopSignals.install()) {
+            errors = session.run(target, options.limit(), stop::stopped);
+            long lost = session.lost();
+            if (lost > 0) {
+                System.err.printf("fleettap: warning: %d events lost (ring buffers full: the reader fell behind)%n",
+                        lost);
+            }
+        }
+        compiled.printUnreadGlobals(out);
+        out.flush();
+        return errors == 0 ? 0 : 1;
+    }
+}
