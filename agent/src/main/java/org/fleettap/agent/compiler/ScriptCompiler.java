@@ -1217,6 +1217,9 @@ public final class ScriptCompiler {
             case "pid" -> {
                 return e -> e.ctx.pid();
             }
+            case "target" -> {
+                return e -> e.state.session == null ? 0 : e.state.session.targetPid();
+            }
             case "tid" -> {
                 return e -> e.ctx.tid();
             }

@@ -36,6 +36,7 @@ public final class Session implements RecordConsumer {
     private long[] nextTimer;
     private int errors;
     private boolean exitRequested;
+    private int targetPid;
 
     public Session(Plan plan, PrintStream err, int maxErrors) {
         this.plan = plan;
@@ -53,6 +54,11 @@ public final class Session implements RecordConsumer {
         return symbolizer;
     }
 
+    /** stap's target(): the pid of the -c command or the -x process, 0 without one. */
+    public int targetPid() {
+        return targetPid;
+    }
+
     /** Runs the plan for {@code target}; returns the number of handler errors. */
     public int run(Target target, Duration limit, BooleanSupplier stop)
             throws ProbeException, TargetException, MissingFeatureException, InterruptedException {
@@ -67,6 +73,7 @@ public final class Session implements RecordConsumer {
             }
             runSessionHandlers(plan.begin(), "begin");
             LaunchedCommand cmd = e == null ? null : e.command().orElse(null);
+            targetPid = cmd != null ? cmd.pid() : target instanceof Target.Process p ? p.pid() : 0;
             if (e != null) {
                 e.start();
             }

@@ -74,6 +74,16 @@ class ScriptCompilerTest {
     }
 
     @Test
+    void targetIsThePidOfTheCommand() throws Exception {
+        Path loop = Fixtures.path("loop");
+        Run r = run("probe process(\"" + loop + "\").function(\"main\") {\n"
+                + "  printf(\"%d %d\\n\", target() == pid(), target() > 0)\n}\n",
+                Target.command(List.of(loop.toString(), "3")));
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out()).isEqualTo("1 1\n");
+    }
+
+    @Test
     void languageCoreInBegin() throws Exception {
         Run r = begin("""
                 global total = 5, name = "x", a, words
