@@ -103,6 +103,10 @@ public final class ScriptCompiler {
         final Script.Point point;
         final boolean entryContext;
         final List<Expr.Entry> entries;
+        /** Target variables of a return probe, read at the function's entry as stap does: their @entry. */
+        final Map<Expr.Target, Expr.Entry> implicitEntries = new HashMap<>();
+        /** The sites this body's point resolved to (for DWARF member offsets). */
+        List<ProbeSite> sites = List.of();
         boolean usesStack;
 
         Body(Script.Point point, boolean entryContext, List<Expr.Entry> entries) {
@@ -259,6 +263,23 @@ public final class ScriptCompiler {
                     targets.add(x);
                 }
             });
+            // In a return probe a target variable other than $return means its value at entry (stap's rule):
+            // compile it as an implicit @entry.
+            Map<Expr.Target, Expr.Entry> implicit = new HashMap<>();
+            if (!probe.points().isEmpty() && probe.points().stream().allMatch(Script.Point::isReturn)) {
+                Set<Expr> insideEntries = new HashSet<>();
+                for (Expr.Entry en : new ArrayList<>(entries)) {
+                    Walk.expr(en.operand(), insideEntries::add);
+                }
+                for (Expr x : targets) {
+                    Expr.Target t = (Expr.Target) x;
+                    if (!t.isReturn() && !insideEntries.contains(t) && !implicit.containsKey(t)) {
+                        Expr.Entry en = new Expr.Entry(t, t.location());
+                        implicit.put(t, en);
+                        entries.add(en);
+                    }
+                }
+            }
             for (Script.Point pt : probe.points()) {
                 int id = probeNumber++;
                 ProbePoint p = pt.point();
@@ -314,6 +335,8 @@ public final class ScriptCompiler {
                     throw CompileException.at(pt.location(), e.getMessage());
                 }
                 Body b = new Body(pt, false, entries);
+                b.implicitEntries.putAll(implicit);
+                b.sites = resolved;
                 Handler h = handler(probe, b, id);
                 for (ProbeSite s : resolved) {
                     if (b.usesStack) {
@@ -397,6 +420,7 @@ public final class ScriptCompiler {
     private Handler entryHandler(Body returnBody, int id) {
         Body saved = body;
         body = new Body(returnBody.point, true, List.of());
+        body.sites = returnBody.sites;
         try {
             List<V> values = new ArrayList<>();
             for (Expr.Entry en : returnBody.entries) {
@@ -1253,14 +1277,32 @@ public final class ScriptCompiler {
             case "ustack" -> {
                 body.usesStack = true;
                 L n = lng(args.get(0));
+                // In a return probe the sample is taken at the return address, in the caller: stap's frame 0 is
+                // the returning function itself, so the unwound frames start at its frame 1 (ustack(1) is the
+                // call site, as in the talk's lock names).
+                int shift = body.point.isReturn() ? 1 : 0;
                 return e -> {
                     long[] st = stack(e);
-                    long i = n.eval(e);
+                    long i = n.eval(e) - shift;
                     return i >= 0 && i < st.length ? st[(int) i] : 0;
                 };
             }
             default -> throw unsupported(c.location(), "'" + c.function() + "()'");
         }
+    }
+
+    /** Whether {@code addr} is a return address in this event's unwound stack (any frame in a return probe). */
+    private static boolean isReturnAddress(Env e, long addr, boolean inReturnProbe) {
+        long[] st = e.stack;
+        if (st == null) {
+            return false;
+        }
+        for (int i = inReturnProbe ? 0 : 1; i < st.length; i++) {
+            if (st[i] == addr) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static long[] stack(Env e) {
@@ -1328,12 +1370,16 @@ public final class ScriptCompiler {
             case "usymname", "usymfileline" -> {
                 L a = lng(args.get(0));
                 boolean name = c.function().equals("usymname");
+                boolean inReturnProbe = body.point != null && body.point.isReturn();
                 return e -> {
                     long addr = a.eval(e);
                     if (e.state.session == null) {
                         return "0x" + Long.toHexString(addr);
                     }
-                    var frame = e.state.session.symbolizer().symbolize(e.ctx.pid(), addr);
+                    // A return address (a caller frame of this event's stack) is looked up at addr - 1: the
+                    // call instruction, so the line is the call's, as stap and addr2line report it.
+                    long lookup = isReturnAddress(e, addr, inReturnProbe) ? addr - 1 : addr;
+                    var frame = e.state.session.symbolizer().symbolize(e.ctx.pid(), lookup);
                     if (!name) {
                         return frame.fileLine();
                     }
@@ -1373,7 +1419,40 @@ public final class ScriptCompiler {
 
     // ---- target variables ----------------------------------------------------------------------
 
+    /**
+     * {@code &$p->a->b}: the parameter's value plus the members' offsets from DWARF, no memory read (each member
+     * after the first '->' must be a struct or union inside the pointee, as in &$mutex->__data->__lock).
+     */
+    private L memberAddress(Expr.Target t) {
+        UprobeSite site = null;
+        for (ProbeSite s : body.sites) {
+            if (s instanceof UprobeSite u) {
+                site = u;
+                break;
+            }
+        }
+        if (site == null) {
+            throw unsupported(t.location(), "'" + t.spelling() + "' here (members need a function's DWARF)");
+        }
+        long offset;
+        try {
+            offset = resolver.memberOffset(site, t.name(), t.members());
+        } catch (ProbeException ex) {
+            throw new Unsupported(t.location(), ex.getMessage());
+        }
+        String name = t.name();
+        return e -> e.ctx.field(name) + offset;
+    }
+
     private L target(Expr.Target t) {
+        Expr.Entry implicitEntry = body.entryContext ? null : body.implicitEntries.get(t);
+        if (implicitEntry != null) {
+            int i = entryIndex(implicitEntry);
+            return e -> e.entry == null ? 0 : (Long) e.entry[i];
+        }
+        if (t.addressOf() && !t.members().isEmpty()) {
+            return memberAddress(t);
+        }
         if (!t.members().isEmpty() || t.addressOf()) {
             throw unsupported(t.location(), "'" + t.spelling() + "'");
         }

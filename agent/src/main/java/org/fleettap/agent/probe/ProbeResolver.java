@@ -369,6 +369,57 @@ public final class ProbeResolver {
         return u.withFetchArgs(args);
     }
 
+    /**
+     * The byte offset of {@code &$param->m1->m2...} from the parameter's value: the parameter must be a pointer
+     * (DWARF), and every member after the first must be a struct or union member of the one before (no pointer
+     * to follow, so no memory read is needed).
+     */
+    public long memberOffset(UprobeSite u, String param, List<String> members) throws ProbeException {
+        ElfFile elf = elf(u.binary(), u.point());
+        Optional<DebugInfo> info = symbols(u.binary(), elf).info();
+        Optional<Long> vaddr = vaddrOf(elf, u.fileOffset());
+        if (info.isEmpty() || vaddr.isEmpty()) {
+            throw new ProbeException("'&$" + param + "->" + String.join("->", members) + "' needs DWARF debug "
+                    + "information for " + u.binary() + " (none found; install its debug package)");
+        }
+        try {
+            Optional<Function> f = info.get().functionAt(vaddr.get());
+            if (f.isEmpty()) {
+                throw new ProbeException(u.describe() + ": no DWARF function at this address");
+            }
+            DwarfType type = null;
+            for (org.fleettap.agent.dwarf.Parameter p : info.get().parameters(f.get())) {
+                if (param.equals(p.name())) {
+                    type = p.type().resolved();
+                }
+            }
+            if (type == null) {
+                throw new ProbeException(f.get().qualifiedName() + " has no parameter '" + param + "'");
+            }
+            if (type.kind() != DwarfType.Kind.POINTER || type.target() == null) {
+                throw new ProbeException("'$" + param + "' is not a pointer (" + type.printableName() + ")");
+            }
+            DwarfType current = type.target().resolved();
+            long offset = 0;
+            for (int i = 0; i < members.size(); i++) {
+                String m = members.get(i);
+                Optional<org.fleettap.agent.dwarf.Member> member = current.member(m);
+                if (member.isEmpty()) {
+                    throw new ProbeException(current.printableName() + " has no member '" + m + "'");
+                }
+                offset += member.get().offset();
+                current = member.get().type().resolved();
+                if (i < members.size() - 1 && current.kind() == DwarfType.Kind.POINTER) {
+                    throw new ProbeException("'->" + members.get(i + 1) + "' follows the pointer '" + m
+                            + "', which needs a memory read: not supported yet");
+                }
+            }
+            return offset;
+        } catch (DwarfFormatException e) {
+            throw new ProbeException(u.binary() + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Why each parameter of a function site that cannot be read at entry is left out (one line each). */
     public List<String> unreadableParameters(UprobeSite u) throws ProbeException {
         ElfFile elf = elf(u.binary(), u.point());
