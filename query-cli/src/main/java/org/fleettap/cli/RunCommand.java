@@ -80,7 +80,9 @@ final class RunCommand implements Callable<Integer> {
                 : new PrintStream(Files.newOutputStream(output), true);
         CompiledScript compiled;
         try {
-            compiled = ScriptCompiler.compile(c.script().orElseThrow(), ProbeResolver.forTarget(target), out);
+            List<String> args = source != null ? positional
+                    : positional.subList(Math.min(1, positional.size()), positional.size());
+            compiled = ScriptCompiler.compile(c.script().orElseThrow(), ProbeResolver.forTarget(target), out, args);
         } catch (CompileException e) {
             String text = e.format(src);
             System.err.print(text.endsWith("\n") ? text : text + "\n");

@@ -91,6 +91,7 @@ public final class ScriptCompiler {
 
     private final CheckedScript checked;
     private final ProbeResolver resolver;
+    private final List<String> arguments;
     private final Map<String, Integer> globalIndex = new HashMap<>();
     private final List<CompiledScript.GlobalSlot> globalSlots = new ArrayList<>();
     private final Map<String, FunctionCode> functions = new HashMap<>();
@@ -127,15 +128,31 @@ public final class ScriptCompiler {
         boolean[] parameterIsString;
     }
 
-    private ScriptCompiler(CheckedScript checked, ProbeResolver resolver) {
+    private ScriptCompiler(CheckedScript checked, ProbeResolver resolver, List<String> arguments) {
         this.checked = checked;
         this.resolver = resolver;
+        this.arguments = List.copyOf(arguments);
     }
 
     /** Compiles {@code script}, resolving its probe points with {@code resolver}; output goes to {@code out}. */
     public static CompiledScript compile(CheckedScript script, ProbeResolver resolver, PrintStream out)
             throws CompileException {
-        return new ScriptCompiler(script, resolver).run(out);
+        return compile(script, resolver, out, List.of());
+    }
+
+    /** As {@link #compile(CheckedScript, ProbeResolver, PrintStream)}, with the script's arguments ($1, @1...). */
+    public static CompiledScript compile(CheckedScript script, ProbeResolver resolver, PrintStream out,
+            List<String> arguments) throws CompileException {
+        return new ScriptCompiler(script, resolver, arguments).run(out);
+    }
+
+    /** The text of script argument {@code a} ($N / @N), or a compile error naming the valid range. */
+    private String argument(Expr.ScriptArgument a) {
+        if (a.index() < 1 || a.index() > arguments.size()) {
+            throw new Unsupported(a.location(), "command line argument index " + a.index() + " out of range [1-"
+                    + arguments.size() + "]");
+        }
+        return arguments.get(a.index() - 1);
     }
 
     private CompiledScript run(PrintStream out) throws CompileException {
@@ -787,6 +804,17 @@ public final class ScriptCompiler {
             long v = i.value();
             return e -> v;
         }
+        if (x instanceof Expr.ScriptArgument a) {
+            String text = argument(a).strip();
+            long v;
+            try {
+                v = Long.decode(text);
+            } catch (NumberFormatException ex) {
+                throw new Unsupported(a.location(), "command line argument " + a.index() + " ('" + text
+                        + "') is not a number; use @" + a.index() + " for a string");
+            }
+            return e -> v;
+        }
         if (x instanceof Expr.Variable || x instanceof Expr.Index) {
             LPlace p = lplace(x);
             return e -> p.get(e, p.key(e));
@@ -931,6 +959,10 @@ public final class ScriptCompiler {
     private S str(Expr x) {
         if (x instanceof Expr.StringLiteral s) {
             String v = s.value();
+            return e -> v;
+        }
+        if (x instanceof Expr.ScriptArgument a) {
+            String v = argument(a);
             return e -> v;
         }
         if (x instanceof Expr.Variable || x instanceof Expr.Index) {

@@ -74,6 +74,26 @@ class ScriptCompilerTest {
     }
 
     @Test
+    void scriptArgumentsAsNumbersAndStrings() throws Exception {
+        Compilation c = Frontend.check(new Source("args.stp",
+                "probe begin {\n  printf(\"%d %s\\n\", $1 * 2, @2)\n  exit()\n}\n"));
+        assertThat(c.succeeded()).as(c.format()).isTrue();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        CompiledScript compiled = ScriptCompiler.compile(c.script().orElseThrow(),
+                ProbeResolver.forTarget(Target.all()), new PrintStream(out, true, StandardCharsets.UTF_8),
+                List.of("21", "hi"));
+        Session s = new Session(compiled.plan(), System.err, 0);
+        compiled.bind(s);
+        s.run(Target.all(), Duration.ofSeconds(30), () -> false);
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("42 hi\n");
+        CompileException missing = org.assertj.core.api.Assertions.catchThrowableOfType(
+                () -> ScriptCompiler.compile(c.script().orElseThrow(), ProbeResolver.forTarget(Target.all()),
+                        System.out, List.of("21")), CompileException.class);
+        assertThat(missing.diagnostics().get(0).message()).isEqualTo("command line argument index 2 out of range [1-1]");
+        assertThat(missing.diagnostics().get(0).location().line()).isEqualTo(2);
+    }
+
+    @Test
     void targetIsThePidOfTheCommand() throws Exception {
         Path loop = Fixtures.path("loop");
         Run r = run("probe process(\"" + loop + "\").function(\"main\") {\n"
