@@ -28,6 +28,16 @@ public final class EventContext {
         this.comms = comms;
     }
 
+    /**
+     * A context for running handlers outside a session (benchmarks, tests): session events at a fixed time on
+     * CPU 0, thread names from /proc.
+     */
+    public static EventContext detached() {
+        EventContext c = new EventContext(Clocks.system(), new Comms());
+        c.atSessionEvent(System.nanoTime(), 0);
+        return c;
+    }
+
     /** Points this view at a kernel event. */
     void at(int siteIndex, ProbeSite site, PerfRecord r, TracepointFormat format) {
         this.siteIndex = siteIndex;
