@@ -1182,6 +1182,34 @@ public final class ScriptCompiler {
     private X callVoid(Expr.Call c) {
         List<Expr> args = c.arguments();
         switch (c.function()) {
+            case "print_ubacktrace" -> {
+                // One line per frame of the user stack: " 0xADDR : FUNCTION+0xOFF [MODULE]" (names demangled).
+                body.usesStack = true;
+                boolean inReturnProbe = body.point != null && body.point.isReturn();
+                return e -> {
+                    long[] st = stack(e);
+                    StringBuilder sb = new StringBuilder();
+                    for (int i = 0; i < st.length; i++) {
+                        sb.append(" 0x").append(Long.toHexString(st[i])).append(" : ");
+                        if (e.state.session == null) {
+                            sb.append("0x").append(Long.toHexString(st[i])).append('\n');
+                            continue;
+                        }
+                        long lookup = i > 0 || inReturnProbe ? st[i] - 1 : st[i];
+                        var f = e.state.session.symbolizer().symbolize(e.ctx.pid(), lookup);
+                        String fn = f.function() == null ? "0x" + Long.toHexString(st[i])
+                                : Demangler.demangle(f.function()).orElse(f.function()) + "+0x"
+                                        + Long.toHexString(f.offset() + (lookup == st[i] ? 0 : 1));
+                        sb.append(fn);
+                        if (f.module() != null) {
+                            sb.append(" [").append(f.module()).append(']');
+                        }
+                        sb.append('\n');
+                    }
+                    state.out.print(sb);
+                    return NORMAL;
+                };
+            }
             case "printf" -> {
                 StapFormat f = format(c);
                 V[] vs = args.subList(1, args.size()).stream().map(this::value).toArray(V[]::new);
@@ -1279,6 +1307,7 @@ public final class ScriptCompiler {
             case "tid" -> {
                 return e -> e.ctx.tid();
             }
+
             case "cpu" -> {
                 return e -> e.ctx.cpu();
             }
@@ -1398,6 +1427,20 @@ public final class ScriptCompiler {
                 L d = lng(args.get(0));
                 return e -> state.indent.threadIndent(d.eval(e), e.ctx.tid(), e.ctx.execname(),
                         e.ctx.realtimeNanos() / 1000);
+            }
+            case "ubacktrace" -> {
+                body.usesStack = true;
+                return e -> {
+                    long[] st = stack(e);
+                    StringBuilder sb = new StringBuilder();
+                    for (long pc : st) {
+                        if (sb.length() > 0) {
+                            sb.append(' ');
+                        }
+                        sb.append("0x").append(Long.toHexString(pc));
+                    }
+                    return sb.toString();
+                };
             }
             case "usymname", "usymfileline" -> {
                 L a = lng(args.get(0));

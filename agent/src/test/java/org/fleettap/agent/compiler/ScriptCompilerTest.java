@@ -94,6 +94,23 @@ class ScriptCompilerTest {
     }
 
     @Test
+    void backtraces() throws Exception {
+        Path loop = Fixtures.path("loop");
+        Run r = run("probe process(\"" + loop + "\").function(\"f\") {\n"
+                + "  if (++n > 1) next\n"
+                + "  printf(\"%d\\n\", strlen(ubacktrace()) > 0)\n"
+                + "  print_ubacktrace()\n}\nglobal n\n",
+                Target.command(List.of(loop.toString(), "3")));
+        assertThat(r.err()).isEmpty();
+        List<String> lines = r.out().lines().toList();
+        assertThat(lines.get(0)).isEqualTo("1");
+        assertThat(lines.get(1)).matches(" 0x[0-9a-f]+ : f\\+0x0 \\[" + java.util.regex.Pattern.quote(loop.toString())
+                + "\\]");
+        assertThat(lines.get(2)).matches(" 0x[0-9a-f]+ : main\\+0x[0-9a-f]+ \\[" + java.util.regex.Pattern.quote(loop.toString())
+                + "\\]");
+    }
+
+    @Test
     void targetIsThePidOfTheCommand() throws Exception {
         Path loop = Fixtures.path("loop");
         Run r = run("probe process(\"" + loop + "\").function(\"main\") {\n"
@@ -211,9 +228,9 @@ class ScriptCompilerTest {
 
     @Test
     void anUnsupportedFeatureIsAnErrorAtItsLocation() {
-        CompileException e = compileError("probe begin {\n  printf(\"%d\\n\", ppid())\n}\n");
+        CompileException e = compileError("probe begin {\n  printf(\"%s\\n\", usymdata(0))\n}\n");
         Diagnostic d = e.diagnostics().get(0);
-        assertThat(d.message()).isEqualTo("'ppid()' is not supported yet");
+        assertThat(d.message()).isEqualTo("'usymdata()' is not supported yet");
         assertThat(d.location().line()).isEqualTo(2);
         assertThat(d.location().column()).isEqualTo(18);
     }

@@ -43,14 +43,15 @@ class TargetProbesTest {
     }
 
     @Test
-    void callersFromTheUserStack() throws Exception {
+    void callersFromTheUserStack(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Path state = Fixtures.path("state");
+        Path man = java.nio.file.Files.writeString(dir.resolve("man.txt"),
+                "LS(1)\n\nNAME\n       ls - list\n\nOPTIONS\n       -a, --all\n\n");
         String out = run("global callers\n"
                 + "probe process(\"" + state + "\").function(\"ManProcessor::setState\") {\n"
                 + "  callers[usymname(ustack(1))]++\n}\n"
                 + "probe end { foreach (c in callers) printf(\"%s %d\\n\", c, callers[c]) }\n",
-                Target.command("printf 'LS(1)\\n\\nNAME\\n       ls - list\\n\\nOPTIONS\\n       -a, --all\\n\\n' | '"
-                        + state + "' > /dev/null"));
+                Target.command("'" + state + "' < '" + man + "' > /dev/null"));
         // State changes: Idle->Chapter, NAME, blank, OPTIONS, final blank (see DebugInfoProbesTest).
         assertThat(out).isEqualTo("IdleState::process(ManProcessor&, char const*) 1\n"
                 + "ChapterState::process(ManProcessor&, char const*) 2\n"

@@ -51,15 +51,16 @@ class DebugInfoProbesTest {
 
     /** The talk's S5 input: one setState per state change, counted from the kernel. */
     @Test
-    void setStateIsHitOncePerStateChange() throws Exception {
+    void setStateIsHitOncePerStateChange(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Path state = Fixtures.path("state");
         // 8 lines; state changes: LS(1) Idle→Chapter, NAME Chapter→Paragraph, blank Paragraph→Chapter,
-        // OPTIONS Chapter→Paragraph, final blank Paragraph→Chapter: 5.
-        String input = "printf 'LS(1)\\n\\nNAME\\n       ls - list\\n\\nOPTIONS\\n       -a, --all\\n\\n'";
-        assertThat(count(input + " | '" + state + "'", "process(\"" + state + "\").function(\"*State::process\")"))
-                .isEqualTo(8);
-        assertThat(count(input + " | '" + state + "'", "process(\"" + state + "\").function(\"ManProcessor::setState\")"))
-                .isEqualTo(5);
+        // OPTIONS Chapter→Paragraph, final blank Paragraph→Chapter: 5. (Input from a file: with a pipeline as the
+        // command, hits in the pipeline's children are still lost now and then — an open problem.)
+        Path man = java.nio.file.Files.writeString(dir.resolve("man.txt"),
+                "LS(1)\n\nNAME\n       ls - list\n\nOPTIONS\n       -a, --all\n\n");
+        String cmd = "'" + state + "' < '" + man + "'";
+        assertThat(count(cmd, "process(\"" + state + "\").function(\"*State::process\")")).isEqualTo(8);
+        assertThat(count(cmd, "process(\"" + state + "\").function(\"ManProcessor::setState\")")).isEqualTo(5);
     }
 
     @Test
