@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.fleettap.agent.testing.LeBytes;
 import org.junit.jupiter.api.Test;
 
 /** Line programs assembled by hand: every header version and form, every opcode kind, and the lookup rule. */
@@ -16,59 +17,7 @@ final class LineProgramTest {
     private static final int[] STANDARD_LENGTHS = {0, 1, 1, 1, 1, 0, 0, 0, 1, 0, 0, 1};
 
     /** A little-endian byte sink for DWARF encodings. */
-    static final class Bytes {
-        private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-
-        Bytes u8(int... values) {
-            for (int v : values) {
-                out.write(v);
-            }
-            return this;
-        }
-
-        Bytes u16(int v) {
-            return u8(v & 0xff, (v >>> 8) & 0xff);
-        }
-
-        Bytes u32(long v) {
-            return u16((int) v & 0xffff).u16((int) (v >>> 16) & 0xffff);
-        }
-
-        Bytes u64(long v) {
-            return u32(v & 0xffffffffL).u32(v >>> 32);
-        }
-
-        Bytes uleb(long v) {
-            do {
-                int b = (int) (v & 0x7f);
-                v >>>= 7;
-                out.write(v != 0 ? b | 0x80 : b);
-            } while (v != 0);
-            return this;
-        }
-
-        Bytes sleb(long v) {
-            while (true) {
-                int b = (int) (v & 0x7f);
-                v >>= 7;
-                boolean done = (v == 0 && (b & 0x40) == 0) || (v == -1 && (b & 0x40) != 0);
-                out.write(done ? b : b | 0x80);
-                if (done) {
-                    return this;
-                }
-            }
-        }
-
-        Bytes str(String s) {
-            out.writeBytes(s.getBytes(StandardCharsets.UTF_8));
-            return u8(0);
-        }
-
-        Bytes bytes(byte[] b) {
-            out.writeBytes(b);
-            return this;
-        }
-
+    static final class Bytes extends LeBytes<Bytes> {
         /** An extended opcode: 0, length, sub-opcode, operands. */
         Bytes extended(int sub, Bytes operands) {
             byte[] ops = operands.toArray();
@@ -81,14 +30,6 @@ final class LineProgramTest {
 
         Bytes endSequence() {
             return extended(1, new Bytes());
-        }
-
-        int size() {
-            return out.size();
-        }
-
-        byte[] toArray() {
-            return out.toByteArray();
         }
     }
 
@@ -142,10 +83,10 @@ final class LineProgramTest {
     /** Version 2: opcode base 10 (so 10..12 are special), every standard opcode, define_file, discriminators. */
     static byte[] version2() {
         Bytes header = params(2, 1, 1, true, -5, 14, new int[] {0, 1, 1, 1, 1, 0, 0, 0, 1})
-                .str("inc").str("/abs").u8(0)
-                .str("a.c").uleb(0).uleb(0).uleb(0)
-                .str("b.h").uleb(1).uleb(7).uleb(100)
-                .str("c.h").uleb(2).uleb(0).uleb(0)
+                .cstring("inc").cstring("/abs").u8(0)
+                .cstring("a.c").uleb(0).uleb(0).uleb(0)
+                .cstring("b.h").uleb(1).uleb(7).uleb(100)
+                .cstring("c.h").uleb(2).uleb(0).uleb(0)
                 .u8(0);
         Bytes program = new Bytes()
                 .setAddress(0x1000)
@@ -162,7 +103,7 @@ final class LineProgramTest {
                 .u8(2).uleb(5)                           // advance_pc -> 0x1118
                 .u8(5).uleb(7)                           // set_column 7
                 .u8(3).sleb(-10)                         // advance_line -> 7
-                .extended(3, new Bytes().str("d.c").uleb(2).uleb(0).uleb(0)) // define_file 4: /abs/d.c
+                .extended(3, new Bytes().cstring("d.c").uleb(2).uleb(0).uleb(0)) // define_file 4: /abs/d.c
                 .u8(4).uleb(4)
                 .u8(1)
                 .u8(4).uleb(3)                           // c.h in /abs
@@ -220,7 +161,7 @@ final class LineProgramTest {
 
     @Test
     void overlappingSequencesAreAllSearched() throws Exception {
-        Bytes header = params(3, 1, 1, true, -5, 14, STANDARD_LENGTHS).u8(0).str("a.c").uleb(0).uleb(0).uleb(0)
+        Bytes header = params(3, 1, 1, true, -5, 14, STANDARD_LENGTHS).u8(0).cstring("a.c").uleb(0).uleb(0).uleb(0)
                 .u8(0);
         Bytes program = new Bytes()
                 .setAddress(0x1000).u8(3).sleb(9).u8(1).u8(2).uleb(0x100).endSequence()   // line 10: 0x1000-0x1100
@@ -238,7 +179,7 @@ final class LineProgramTest {
     @Test
     void unknownStandardOpcodesAreSkippedByTheirOperandCounts() throws Exception {
         int[] lengths = {0, 1, 1, 1, 1, 0, 0, 0, 1, 0, 0, 1, 2};
-        Bytes header = params(3, 1, 1, true, -5, 14, lengths).u8(0).str("a.c").uleb(0).uleb(0).uleb(0).u8(0);
+        Bytes header = params(3, 1, 1, true, -5, 14, lengths).u8(0).cstring("a.c").uleb(0).uleb(0).uleb(0).u8(0);
         Bytes program = new Bytes()
                 .setAddress(0x400)
                 .u8(13).uleb(0x12345).uleb(1)  // opcode 13: two LEB128 operands
@@ -257,7 +198,7 @@ final class LineProgramTest {
 
     @Test
     void version4VliwAdvancesTheOperationIndex() throws Exception {
-        Bytes header = params(4, 4, 3, true, -5, 14, STANDARD_LENGTHS).u8(0).str("v.c").uleb(0).uleb(0).uleb(0)
+        Bytes header = params(4, 4, 3, true, -5, 14, STANDARD_LENGTHS).u8(0).cstring("v.c").uleb(0).uleb(0).uleb(0)
                 .u8(0);
         Bytes program = new Bytes()
                 .setAddress(0x100)
@@ -279,9 +220,9 @@ final class LineProgramTest {
     }
 
     /** .debug_line_str: "/comp" at 0, "sub" at 6, "/usr/include" at 10. */
-    static final byte[] LINE_STR = new Bytes().str("/comp").str("sub").str("/usr/include").toArray();
+    static final byte[] LINE_STR = new Bytes().cstring("/comp").cstring("sub").cstring("/usr/include").toArray();
     /** .debug_str: "/c2" at 0, "z.c" at 4. */
-    static final byte[] STR = new Bytes().str("/c2").str("z.c").toArray();
+    static final byte[] STR = new Bytes().cstring("/c2").cstring("z.c").toArray();
     /** .debug_str_offsets, one contribution: index 0 is "z.c". */
     static final byte[] STR_OFFSETS = new Bytes().u32(8).u16(5).u16(0).u32(4).toArray();
 
@@ -311,7 +252,7 @@ final class LineProgramTest {
                 .uleb(3);
         String[] names = {"main.c", "x.h", "/abs/y.h"};
         for (int i = 0; i < names.length; i++) {
-            header.str(names[i]).uleb(i).bytes(new byte[16]).uleb(3).u8(1, 2, 3).u32(0x5f000000L).u64(1234);
+            header.cstring(names[i]).uleb(i).bytes(new byte[16]).uleb(3).u8(1, 2, 3).u32(0x5f000000L).u64(1234);
         }
         Bytes program = new Bytes()
                 .setAddress(0x7000)
@@ -364,7 +305,7 @@ final class LineProgramTest {
 
     @Test
     void malformedHeadersAndOpcodesAreOneLineErrors() {
-        Bytes files = new Bytes().u8(0).str("a.c").uleb(0).uleb(0).uleb(0).u8(0);
+        Bytes files = new Bytes().u8(0).cstring("a.c").uleb(0).uleb(0).uleb(0).u8(0);
         Bytes ok = new Bytes().setAddress(0).u8(1).endSequence();
         assertError(unit(6, false, params(4, 1, 1, true, -5, 14, STANDARD_LENGTHS).bytes(files.toArray()), ok),
                 ".debug_line+0x0: unsupported line table version 6");
@@ -378,7 +319,7 @@ final class LineProgramTest {
         assertError(unit(4, false, header, new Bytes().u8(0).uleb(0)), "extended opcode of length 0");
         assertError(unit(4, false, header, new Bytes().u8(4).uleb(9).u8(1)), "row names file 9 of 1");
         assertError(unit(4, false, header, new Bytes().u8(0).uleb(100).u8(2)), "truncated");
-        assertError(unit(4, false, params(4, 1, 1, true, -5, 14, STANDARD_LENGTHS).u8(0).str("a.c").uleb(3)
+        assertError(unit(4, false, params(4, 1, 1, true, -5, 14, STANDARD_LENGTHS).u8(0).cstring("a.c").uleb(3)
                 .uleb(0).uleb(0).u8(0), ok), "file a.c names directory 3 of 0");
         assertError(unit(5, false, params(5, 1, 1, true, -5, 14, STANDARD_LENGTHS).u8(1).uleb(1).uleb(0x21)
                 .uleb(1).u8(0), ok), "unsupported form 0x21 in a line table header");

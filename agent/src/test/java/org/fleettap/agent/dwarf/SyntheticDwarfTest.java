@@ -3,12 +3,12 @@ package org.fleettap.agent.dwarf;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.List;
 import java.util.Map;
 import org.fleettap.agent.testing.Fixtures;
+import org.fleettap.agent.testing.LeBytes;
 import org.junit.jupiter.api.Test;
 
 /** Hand-built DWARF 5: forms gcc does not emit (strx1, addrx1, implicit_const, ref_udata), cycles, dwz forms. */
@@ -28,17 +28,17 @@ class SyntheticDwarfTest {
     private static ByteBuffer info(boolean withAlternateName) {
         Out o = new Out();
         o.u32(0).u16(5).u8(1).u8(8).u32(0);
-        o.u8(1).str("t.c").u8(0x1d).u32(8).u32(8);
+        o.u8(1).cstring("t.c").u8(0x1d).u32(8).u32(8);
         int intAt = o.size();
-        o.u8(5).str("int").u8(4).u8(5);
+        o.u8(5).cstring("int").u8(4).u8(5);
         int typedefAt = o.size();
-        o.u8(4).str("T").u32(typedefAt);
+        o.u8(4).cstring("T").u32(typedefAt);
         int pointerAt = o.size();
         o.u8(6).u32(pointerAt);
         o.u8(2).u8(0).u8(0).u32(0x10).u8(intAt); // ref_udata as one ULEB128 byte
-        o.u8(3).str("a").u32(intAt).u8(1).u8(0x55);
-        o.u8(3).str("t").u32(typedefAt).u8(1).u8(0x54);
-        o.u8(3).str("p").u32(pointerAt).u8(1).u8(0x51);
+        o.u8(3).cstring("a").u32(intAt).u8(1).u8(0x55);
+        o.u8(3).cstring("t").u32(typedefAt).u8(1).u8(0x54);
+        o.u8(3).cstring("p").u32(pointerAt).u8(1).u8(0x51);
         o.u8(0);
         if (withAlternateName) {
             o.u8(7).u32(0);
@@ -52,7 +52,7 @@ class SyntheticDwarfTest {
     private static Map<String, ByteBuffer> sections(boolean withAlternateName) {
         return Map.of(".debug_abbrev", ByteBuffer.wrap(ABBREV), ".debug_info", info(withAlternateName),
                 ".debug_str_offsets", new Out().u32(8).u16(5).u16(0).u32(0).buffer(),
-                ".debug_str", new Out().str("f").buffer(),
+                ".debug_str", new Out().cstring("f").buffer(),
                 ".debug_addr", new Out().u32(12).u16(5).u8(8).u8(0).u64(0x1000).buffer());
     }
 
@@ -106,37 +106,6 @@ class SyntheticDwarfTest {
     }
 
     /** A little-endian byte builder. */
-    private static final class Out {
-        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-
-        Out u8(int v) {
-            bytes.write(v);
-            return this;
-        }
-
-        Out u16(int v) {
-            return u8(v).u8(v >> 8);
-        }
-
-        Out u32(long v) {
-            return u16((int) v).u16((int) (v >> 16));
-        }
-
-        Out u64(long v) {
-            return u32(v).u32(v >>> 32);
-        }
-
-        Out str(String s) {
-            bytes.writeBytes(s.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return u8(0);
-        }
-
-        int size() {
-            return bytes.size();
-        }
-
-        ByteBuffer buffer() {
-            return ByteBuffer.wrap(bytes.toByteArray()).order(ByteOrder.LITTLE_ENDIAN);
-        }
+    private static final class Out extends LeBytes<Out> {
     }
 }
