@@ -1,0 +1,240 @@
+package org.fleettap.agent.compiler;
+
+import static org.fleettap.agent.compiler.Unsupported.unsupported;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.fleettap.agent.compiler.Code.V;
+import org.fleettap.agent.compiler.Code.X;
+import org.fleettap.agent.feature.MissingFeatureException;
+import org.fleettap.agent.probe.ProbeException;
+import org.fleettap.agent.probe.ProbePoint;
+import org.fleettap.agent.probe.ProbeSite;
+import org.fleettap.agent.probe.UprobeSite;
+import org.fleettap.agent.script.Expr;
+import org.fleettap.agent.script.Script;
+import org.fleettap.agent.session.Handler;
+import org.fleettap.agent.session.HandlerException;
+import org.fleettap.agent.session.Plan;
+
+/**
+ * Turns the script's probes into a plan: each probe point resolved to probe sites (or begin, end, a timer), with
+ * one compiled handler per point, and for a return probe with {@code @entry} the entry sites that save its values.
+ */
+final class ProbeAssembler {
+    private final Unit unit;
+    private final ScriptState state;
+
+    ProbeAssembler(Unit unit) {
+        this.unit = unit;
+        this.state = unit.state;
+    }
+
+    Plan probes(Script script) throws CompileException {
+        List<ProbeSite> sites = new ArrayList<>();
+        List<Handler> handlers = new ArrayList<>();
+        List<Handler> begin = new ArrayList<>();
+        List<Handler> end = new ArrayList<>();
+        List<Plan.Timer> timers = new ArrayList<>();
+        Set<Integer> stackSites = new HashSet<>();
+        int probeNumber = 0;
+        for (Script.Probe probe : script.probes()) {
+            List<Expr> targets = new ArrayList<>();
+            List<Expr.Entry> entries = new ArrayList<>();
+            Walk.stmt(probe.body(), x -> {
+                if (x instanceof Expr.Entry en) {
+                    entries.add(en);
+                } else if (x instanceof Expr.Target) {
+                    targets.add(x);
+                }
+            });
+            // In a return probe a target variable other than $return means its value at entry (stap's rule):
+            // compile it as an implicit @entry.
+            Map<Expr.Target, Expr.Entry> implicit = new HashMap<>();
+            if (!probe.points().isEmpty() && probe.points().stream().allMatch(Script.Point::isReturn)) {
+                Set<Expr> insideEntries = new HashSet<>();
+                for (Expr.Entry en : new ArrayList<>(entries)) {
+                    Walk.expr(en.operand(), insideEntries::add);
+                }
+                for (Expr x : targets) {
+                    Expr.Target t = (Expr.Target) x;
+                    if (!t.isReturn() && !insideEntries.contains(t) && !implicit.containsKey(t)) {
+                        Expr.Entry en = new Expr.Entry(t, t.location());
+                        implicit.put(t, en);
+                        entries.add(en);
+                    }
+                }
+            }
+            for (Script.Point pt : probe.points()) {
+                int id = probeNumber++;
+                ProbePoint p = pt.point();
+                String kind = p.first().name();
+                if (!entries.isEmpty() && !pt.isReturn()) {
+                    throw unsupported(entries.get(0).location(), "@entry outside a .return probe");
+                }
+                if (p.size() == 1 && (kind.equals("begin") || kind.equals("end"))) {
+                    Body b = new Body(pt, false, entries);
+                    (kind.equals("begin") ? begin : end).add(handler(probe, b, id));
+                    continue;
+                }
+                if (kind.equals("timer") && p.size() == 2 && !p.at(1).get().name().equals("profile")) {
+                    long unit = switch (p.at(1).get().name()) {
+                        case "s", "sec" -> 1_000_000_000L;
+                        case "ms", "msec" -> 1_000_000L;
+                        case "us", "usec" -> 1_000L;
+                        case "ns", "nsec" -> 1L;
+                        case "hz" -> -1L;
+                        default -> throw unsupported(pt.location(), "probe point '" + p + "'");
+                    };
+                    long n = p.at(1).get().numberArgument().orElseThrow(
+                            () -> new Unsupported(pt.location(), "timer." + p.at(1).get().name() + " needs a number"));
+                    if (n <= 0) {
+                        throw new Unsupported(pt.location(), "timer period must be positive");
+                    }
+                    long period = unit < 0 ? 1_000_000_000L / n : n * unit;
+                    timers.add(new Plan.Timer(p.toString(), period, handler(probe, new Body(pt, false, entries), id)));
+                    continue;
+                }
+                List<ProbeSite> resolved;
+                try {
+                    resolved = unit.resolver.resolve(p);
+                    boolean mark = p.at(1).map(c -> c.name().equals("mark")).orElse(false);
+                    boolean usesReturn = targets.stream().anyMatch(t -> ((Expr.Target) t).isReturn());
+                    boolean usesParams = targets.stream().anyMatch(t -> !((Expr.Target) t).isReturn());
+                    if (mark) {
+                        resolved = unit.resolver.withMarkArguments(resolved);
+                    } else if (usesParams && !pt.isReturn()) {
+                        resolved = unit.resolver.withFunctionArguments(resolved);
+                    }
+                    if (usesReturn && pt.isReturn()) {
+                        List<ProbeSite> withReturn = new ArrayList<>();
+                        for (ProbeSite s : resolved) {
+                            withReturn.add(s instanceof UprobeSite u && u.retprobe()
+                                    ? unit.resolver.withReturnValue(u) : s);
+                        }
+                        resolved = withReturn;
+                    }
+                } catch (ProbeException | MissingFeatureException e) {
+                    if (pt.optional()) {
+                        continue;
+                    }
+                    throw CompileException.at(pt.location(), e.getMessage());
+                }
+                Body b = new Body(pt, false, entries);
+                b.implicitEntries.putAll(implicit);
+                b.sites = resolved;
+                Handler h = handler(probe, b, id);
+                for (ProbeSite s : resolved) {
+                    if (b.usesStack) {
+                        stackSites.add(sites.size());
+                    }
+                    sites.add(s);
+                    handlers.add(h);
+                }
+                if (!entries.isEmpty()) {
+                    List<ProbeSite> entrySites = new ArrayList<>();
+                    for (ProbeSite s : resolved) {
+                        if (s instanceof UprobeSite u) {
+                            entrySites.add(new UprobeSite(u.point(), u.name(), u.binary(), u.fileOffset(), false,
+                                    u.refCtrOffset(), List.of(), List.of()));
+                        }
+                    }
+                    if (entrySites.size() != resolved.size()) {
+                        // syscall.NAME.return, kernel.function(...).return: the entry is the same point without
+                        // ".return".
+                        if (!entrySites.isEmpty() || p.size() < 2) {
+                            throw unsupported(entries.get(0).location(), "@entry in a " + kind + " probe");
+                        }
+                        try {
+                            entrySites = unit.resolver.resolve(new ProbePoint(p.components().subList(0, p.size() - 1)));
+                        } catch (ProbeException | MissingFeatureException e) {
+                            throw CompileException.at(pt.location(), e.getMessage());
+                        }
+                    }
+                    boolean entryParams = entries.stream().anyMatch(en -> {
+                        boolean[] any = {false};
+                        Walk.expr(en.operand(), x -> any[0] |= x instanceof Expr.Target);
+                        return any[0];
+                    });
+                    if (entryParams) {
+                        try {
+                            entrySites = unit.resolver.withFunctionArguments(entrySites);
+                        } catch (ProbeException e) {
+                            throw CompileException.at(pt.location(), e.getMessage());
+                        }
+                    }
+                    Handler eh = entryHandler(b, id);
+                    for (ProbeSite s : entrySites) {
+                        sites.add(s);
+                        handlers.add(eh);
+                    }
+                }
+            }
+        }
+        return new Plan(sites, handlers, begin, end, timers, stackSites);
+    }
+
+    private Handler handler(Script.Probe probe, Body b, int id) {
+        Body saved = unit.body;
+        unit.body = b;
+        try {
+            unit.checked.locals(probe).forEach((name, v) -> unit.body.slot(name, v.type()));
+            X code = unit.statements.stmt(probe.body());
+            Env env = new Env(state, b.longSlots.size(), b.stringSlots.size());
+            boolean entries = !b.entries.isEmpty();
+            return ctx -> {
+                env.reset(ctx);
+                if (entries) {
+                    env.entry = state.entryStack(id, ctx.tid()).pollLast();
+                }
+                try {
+                    code.exec(env);
+                } catch (RuntimeException e) {
+                    // StapRuntimeException with stap's message, or a field this event does not have.
+                    throw new HandlerException(e.getMessage());
+                } finally {
+                    state.out.flush();
+                }
+            };
+        } finally {
+            unit.body = saved;
+        }
+    }
+
+    /** The handler of the entry sites of a return probe with {@code @entry}: saves the operands' values. */
+    private Handler entryHandler(Body returnBody, int id) {
+        Body saved = unit.body;
+        unit.body = new Body(returnBody.point, true, List.of());
+        unit.body.sites = returnBody.sites;
+        try {
+            List<V> values = new ArrayList<>();
+            for (Expr.Entry en : returnBody.entries) {
+                values.add(unit.expressions.value(en.operand()));
+            }
+            V[] vs = values.toArray(new V[0]);
+            Env env = new Env(state, 0, 0);
+            return ctx -> {
+                env.reset(ctx);
+                Object[] saved1 = new Object[vs.length];
+                try {
+                    for (int i = 0; i < vs.length; i++) {
+                        saved1[i] = vs[i].eval(env);
+                    }
+                } catch (RuntimeException e) {
+                    throw new HandlerException(e.getMessage());
+                }
+                ArrayDeque<Object[]> stack = state.entryStack(id, ctx.tid());
+                if (stack.size() < 10_000) {
+                    stack.addLast(saved1);
+                }
+            };
+        } finally {
+            unit.body = saved;
+        }
+    }
+}
