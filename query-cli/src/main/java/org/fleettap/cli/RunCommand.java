@@ -47,6 +47,11 @@ final class RunCommand implements Callable<Integer> {
             description = "Stop after N+1 run-time errors (stap's MAXERRORS, default ${DEFAULT-VALUE}).")
     int maxErrors;
 
+    @Option(names = "-D", paramLabel = "NAME=VALUE",
+            description = "Set a limit, as stap's -D: MAXACTION (statements per probe hit, default 1000) or "
+                    + "MAXERRORS (as --maxerrors).")
+    List<String> defines = new ArrayList<>();
+
     @Parameters(paramLabel = "SCRIPT [ARGS]", arity = "0..*", description = "The script file, then its arguments.")
     List<String> positional = new ArrayList<>();
 
@@ -69,6 +74,30 @@ final class RunCommand implements Callable<Integer> {
         } else {
             throw new UserErrors.UsageException("no script: give a SCRIPT file or -e SOURCE");
         }
+        long maxAction = 0;
+        for (String d : defines) {
+            int eq = d.indexOf('=');
+            String name = eq < 0 ? d : d.substring(0, eq);
+            long value;
+            try {
+                value = eq < 0 ? -1 : Long.parseLong(d.substring(eq + 1));
+            } catch (NumberFormatException e) {
+                value = -1;
+            }
+            if (!name.equals("MAXACTION") && !name.equals("MAXERRORS")) {
+                throw new UserErrors.UsageException("-D " + d + ": unknown limit '" + name
+                        + "' (fleettap knows MAXACTION and MAXERRORS)");
+            }
+            if (value < (name.equals("MAXACTION") ? 1 : 0) || value > Integer.MAX_VALUE) {
+                throw new UserErrors.UsageException("-D " + d + ": " + name + " takes a number from "
+                        + (name.equals("MAXACTION") ? 1 : 0) + " to " + Integer.MAX_VALUE);
+            }
+            if (name.equals("MAXACTION")) {
+                maxAction = value;
+            } else {
+                maxErrors = (int) value;
+            }
+        }
         Compilation c = Frontend.check(src);
         if (!c.succeeded()) {
             System.err.print(c.format());
@@ -87,6 +116,9 @@ final class RunCommand implements Callable<Integer> {
             String text = e.format(src);
             System.err.print(text.endsWith("\n") ? text : text + "\n");
             return 1;
+        }
+        if (maxAction > 0) {
+            compiled.maxAction(maxAction);
         }
         if (!compiled.plan().sites().isEmpty()) {
             Privileges.requireProbePrivileges();

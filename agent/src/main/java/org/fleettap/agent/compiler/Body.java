@@ -21,6 +21,8 @@ final class Body {
     final Map<Expr.Target, Expr.Entry> implicitEntries = new HashMap<>();
     /** The sites this body's point resolved to (for DWARF member offsets). */
     List<ProbeSite> sites = List.of();
+    /** What the body reads in the kernel at its sites (null where it fires elsewhere: begin, timers, ...). */
+    KernelReads reads;
     boolean usesStack;
 
     Body(Script.Point point, boolean entryContext, List<Expr.Entry> entries) {

@@ -138,9 +138,24 @@ final class BuiltinCalls {
 
     L callLong(Expr.Call c) {
         List<Expr> args = c.arguments();
+        if (TargetVariables.isUserInteger(c.function())) {
+            return unit.targets.userInteger(c);
+        }
+        if (TargetVariables.isAbiArgument(c.function())) {
+            return unit.targets.abiArgument(c);
+        }
         switch (c.function()) {
             case "pid" -> {
                 return e -> e.ctx.pid();
+            }
+            case "ppid" -> {
+                return e -> e.ctx.ppid();
+            }
+            case "uid" -> {
+                return e -> e.ctx.uid();
+            }
+            case "euid" -> {
+                return e -> e.ctx.euid();
             }
             case "target" -> {
                 return e -> e.state.session == null ? 0 : e.state.session.targetPid();
@@ -243,7 +258,7 @@ final class BuiltinCalls {
             case "ppfunc", "probefunc" -> {
                 return e -> probefunc(e.ctx);
             }
-            case "user_string" -> {
+            case "user_string", "user_string_n", "user_string2" -> {
                 return unit.targets.userString(c);
             }
             case "substr" -> {
@@ -269,6 +284,14 @@ final class BuiltinCalls {
                         sb.append("0x").append(Long.toHexString(pc));
                     }
                     return sb.toString();
+                };
+            }
+            case "usymdata" -> {
+                L a = unit.expressions.lng(args.get(0));
+                return e -> {
+                    long addr = a.eval(e);
+                    return e.state.session == null ? "0x" + Long.toHexString(addr)
+                            : e.state.session.symbolizer().symbolizeData(e.ctx.pid(), addr);
                 };
             }
             case "usymname", "usymfileline" -> {

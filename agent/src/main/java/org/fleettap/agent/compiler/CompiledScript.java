@@ -36,6 +36,18 @@ public final class CompiledScript {
         return this;
     }
 
+    /**
+     * stap's {@code -D MAXACTION=N}: how many statements one probe hit may execute (begin and end probes ten
+     * times as many); over it, the hit ends with the error "MAXACTION exceeded". Default 1000.
+     */
+    public CompiledScript maxAction(long n) {
+        if (n <= 0) {
+            throw new IllegalArgumentException("MAXACTION must be positive, not " + n);
+        }
+        state.maxAction = n;
+        return this;
+    }
+
     /** Prints the globals the script wrote but never read, as stap does at the end of a run. */
     public void printUnreadGlobals(PrintStream out) {
         StringBuilder sb = new StringBuilder();

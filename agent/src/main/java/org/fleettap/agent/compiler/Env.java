@@ -18,8 +18,17 @@ final class Env {
     /** The user stack of the event, unwound on first use. */
     long[] stack;
     int depth;
+    /** Statements this handler run may still execute (MAXACTION); see {@link Statements}. */
+    long actionsLeft;
+    /** 10 for begin and end probes (stap's MAXACTION_INTERRUPTIBLE), else 1. */
+    private final int actionScale;
 
     Env(ScriptState state, int longSlots, int stringSlots) {
+        this(state, longSlots, stringSlots, 1);
+    }
+
+    Env(ScriptState state, int longSlots, int stringSlots, int actionScale) {
+        this.actionScale = actionScale;
         this.state = state;
         this.longs = new long[longSlots];
         this.strings = new String[stringSlots];
@@ -32,5 +41,6 @@ final class Env {
         entry = null;
         stack = null;
         depth = 0;
+        actionsLeft = state.maxAction * actionScale;
     }
 }

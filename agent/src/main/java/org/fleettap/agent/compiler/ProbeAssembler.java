@@ -105,11 +105,8 @@ final class ProbeAssembler {
                     resolved = unit.resolver.resolve(p);
                     boolean mark = p.at(1).map(c -> c.name().equals("mark")).orElse(false);
                     boolean usesReturn = targets.stream().anyMatch(t -> ((Expr.Target) t).isReturn());
-                    boolean usesParams = targets.stream().anyMatch(t -> !((Expr.Target) t).isReturn());
                     if (mark) {
                         resolved = unit.resolver.withMarkArguments(resolved);
-                    } else if (usesParams && !pt.isReturn()) {
-                        resolved = unit.resolver.withFunctionArguments(resolved);
                     }
                     if (usesReturn && pt.isReturn()) {
                         List<ProbeSite> withReturn = new ArrayList<>();
@@ -128,7 +125,9 @@ final class ProbeAssembler {
                 Body b = new Body(pt, false, entries);
                 b.implicitEntries.putAll(implicit);
                 b.sites = resolved;
+                b.reads = new KernelReads(resolved);
                 Handler h = handler(probe, b, id);
+                resolved = b.reads.apply();
                 for (ProbeSite s : resolved) {
                     if (b.usesStack) {
                         stackSites.add(sites.size());
@@ -156,20 +155,9 @@ final class ProbeAssembler {
                             throw CompileException.at(pt.location(), e.getMessage());
                         }
                     }
-                    boolean entryParams = entries.stream().anyMatch(en -> {
-                        boolean[] any = {false};
-                        Walk.expr(en.operand(), x -> any[0] |= x instanceof Expr.Target);
-                        return any[0];
-                    });
-                    if (entryParams) {
-                        try {
-                            entrySites = unit.resolver.withFunctionArguments(entrySites);
-                        } catch (ProbeException e) {
-                            throw CompileException.at(pt.location(), e.getMessage());
-                        }
-                    }
-                    Handler eh = entryHandler(b, id);
-                    for (ProbeSite s : entrySites) {
+                    KernelReads entryReads = new KernelReads(entrySites);
+                    Handler eh = entryHandler(b, entrySites, entryReads, id);
+                    for (ProbeSite s : entryReads.apply()) {
                         sites.add(s);
                         handlers.add(eh);
                     }
@@ -185,7 +173,9 @@ final class ProbeAssembler {
         try {
             unit.checked.locals(probe).forEach((name, v) -> unit.body.slot(name, v.type()));
             X code = unit.statements.stmt(probe.body());
-            Env env = new Env(state, b.longSlots.size(), b.stringSlots.size());
+            ProbePoint p = b.point.point();
+            boolean beginOrEnd = p.size() == 1 && (p.first().name().equals("begin") || p.first().name().equals("end"));
+            Env env = new Env(state, b.longSlots.size(), b.stringSlots.size(), beginOrEnd ? 10 : 1);
             boolean entries = !b.entries.isEmpty();
             return ctx -> {
                 env.reset(ctx);
@@ -207,10 +197,11 @@ final class ProbeAssembler {
     }
 
     /** The handler of the entry sites of a return probe with {@code @entry}: saves the operands' values. */
-    private Handler entryHandler(Body returnBody, int id) {
+    private Handler entryHandler(Body returnBody, List<ProbeSite> entrySites, KernelReads reads, int id) {
         Body saved = unit.body;
         unit.body = new Body(returnBody.point, true, List.of());
-        unit.body.sites = returnBody.sites;
+        unit.body.sites = entrySites;
+        unit.body.reads = reads;
         try {
             List<V> values = new ArrayList<>();
             for (Expr.Entry en : returnBody.entries) {

@@ -15,6 +15,7 @@ import org.fleettap.agent.compiler.Code.X;
 import org.fleettap.agent.runtime.MapDecl;
 import org.fleettap.agent.runtime.Stat;
 import org.fleettap.agent.runtime.StapMap;
+import org.fleettap.agent.runtime.StapRuntimeException;
 import org.fleettap.agent.runtime.StapType;
 import org.fleettap.agent.script.Expr;
 import org.fleettap.agent.script.Stmt;
@@ -31,9 +32,36 @@ final class Statements {
         this.state = unit.state;
     }
 
+    /** Thrown when a handler runs more than MAXACTION statements; try/catch cannot catch it (as in stap). */
+    private static final StapRuntimeException MAXACTION = new StapRuntimeException("MAXACTION exceeded", false);
+
+    /** A statement, counted against the handler's MAXACTION budget (blocks and empty statements are free). */
     X stmt(Stmt s) {
+        X x = compile(s);
+        if (s == null || s instanceof Stmt.Block || s instanceof Stmt.Empty) {
+            return x;
+        }
+        return e -> {
+            if (--e.actionsLeft < 0) {
+                throw MAXACTION;
+            }
+            return x.exec(e);
+        };
+    }
+
+    /** One more loop iteration, counted as a statement (so that an empty loop body cannot run forever). */
+    private static void iteration(Env e) {
+        if (--e.actionsLeft < 0) {
+            throw MAXACTION;
+        }
+    }
+
+    private X compile(Stmt s) {
         if (s == null) {
             return e -> NORMAL;
+        }
+        if (s instanceof Stmt.Try t) {
+            return tryCatch(t);
         }
         if (s instanceof Stmt.Block b) {
             X[] xs = b.statements().stream().map(this::stmt).toArray(X[]::new);
@@ -108,9 +136,33 @@ final class Statements {
         throw unsupported(s.location(), "'" + s.getClass().getSimpleName().toLowerCase() + "'");
     }
 
+    /**
+     * {@code try { } catch (msg) { }}: a run-time error in the body (division by zero, a full array, a fault
+     * reading user memory, ...) runs the handler with the error's message instead of ending the probe.
+     */
+    private X tryCatch(Stmt.Try t) {
+        X body = stmt(t.body());
+        int slot = t.errorVariable() == null ? -1 : unit.body.slot(t.errorVariable(), Type.STRING);
+        X handler = stmt(t.handler());
+        return e -> {
+            try {
+                return body.exec(e);
+            } catch (StapRuntimeException ex) {
+                if (!ex.catchable()) {
+                    throw ex;
+                }
+                if (slot >= 0) {
+                    e.strings[slot] = ex.getMessage();
+                }
+                return handler.exec(e);
+            }
+        };
+    }
+
     private static X loop(L cond, X b, X step) {
         return e -> {
             while (cond.eval(e) != 0) {
+                iteration(e);
                 int c = b.exec(e);
                 if (c == BREAK) {
                     break;
@@ -169,6 +221,7 @@ final class Statements {
             StapMap.Order o = limit == null ? base : base.withLimit(limit.eval(e));
             StapMap.Cursor c = map.foreach(o);
             while (c.next()) {
+                iteration(e);
                 for (int k = 0; k < n; k++) {
                     if (keyString[k]) {
                         e.strings[keySlots[k]] = c.keyString(k);

@@ -370,54 +370,140 @@ public final class ProbeResolver {
     }
 
     /**
-     * The byte offset of {@code &$param->m1->m2...} from the parameter's value: the parameter must be a pointer
-     * (DWARF), and every member after the first must be a struct or union member of the one before (no pointer
-     * to follow, so no memory read is needed).
+     * How a function entry site reads {@code $param}, {@code $param->m1->m2...} or {@code &$param->m1...} in the
+     * probe: the parameter's place at entry (SysV x86-64 ABI, names and types from DWARF), every {@code ->} that
+     * follows a pointer one more kernel memory read, members of embedded structs an added offset.
      */
-    public long memberOffset(UprobeSite u, String param, List<String> members) throws ProbeException {
+    public TargetAccess targetAccess(UprobeSite u, String param, List<String> members, boolean addressOf)
+            throws ProbeException {
+        String spelling = (addressOf ? "&$" : "$") + param + members.stream().map(m -> "->" + m)
+                .reduce("", String::concat);
+        if (!u.name().startsWith("function(") || u.retprobe()) {
+            throw new ProbeException("'" + spelling + "' can only be read at a function's entry, not at "
+                    + u.describe());
+        }
         ElfFile elf = elf(u.binary(), u.point());
         Optional<DebugInfo> info = symbols(u.binary(), elf).info();
         Optional<Long> vaddr = vaddrOf(elf, u.fileOffset());
         if (info.isEmpty() || vaddr.isEmpty()) {
-            throw new ProbeException("'&$" + param + "->" + String.join("->", members) + "' needs DWARF debug "
-                    + "information for " + u.binary() + " (none found; install its debug package)");
+            throw new ProbeException("'" + spelling + "' needs DWARF debug information for " + u.binary()
+                    + " (none found; install its debug package), or read raw arguments with uint_arg(N)/"
+                    + "pointer_arg(N)");
         }
         try {
-            Optional<Function> f = info.get().functionAt(vaddr.get());
+            Optional<Function> f = info.get().functionAt(vaddr.get()).filter(fn -> fn.entryPc() == vaddr.get());
             if (f.isEmpty()) {
-                throw new ProbeException(u.describe() + ": no DWARF function at this address");
+                throw new ProbeException(u.describe() + ": no DWARF function starts at this address");
             }
-            DwarfType type = null;
-            for (org.fleettap.agent.dwarf.Parameter p : info.get().parameters(f.get())) {
-                if (param.equals(p.name())) {
-                    type = p.type().resolved();
+            EntryArgument arg = null;
+            List<String> names = new ArrayList<>();
+            for (EntryArgument a : ParameterLocations.atEntry(info.get(), f.get())) {
+                names.add(a.name());
+                if (param.equals(a.name())) {
+                    arg = a;
                 }
             }
-            if (type == null) {
-                throw new ProbeException(f.get().qualifiedName() + " has no parameter '" + param + "'");
+            if (arg == null) {
+                throw new ProbeException(f.get().qualifiedName() + " has no parameter '" + param + "' (it has: "
+                        + (names.isEmpty() ? "none" : String.join(", ", names)) + ")");
             }
-            if (type.kind() != DwarfType.Kind.POINTER || type.target() == null) {
-                throw new ProbeException("'$" + param + "' is not a pointer (" + type.printableName() + ")");
+            if (!arg.isReadable()) {
+                throw new ProbeException("'$" + param + "' cannot be read at the entry of "
+                        + f.get().qualifiedName() + ": " + arg.reason());
             }
-            DwarfType current = type.target().resolved();
-            long offset = 0;
-            for (int i = 0; i < members.size(); i++) {
-                String m = members.get(i);
-                Optional<org.fleettap.agent.dwarf.Member> member = current.member(m);
-                if (member.isEmpty()) {
-                    throw new ProbeException(current.printableName() + " has no member '" + m + "'");
+            FetchLocation value = arg.placement() == EntryArgument.Placement.REGISTER
+                    ? FetchLocation.register(UsdtArguments.ptRegsName(arg.register()))
+                    : FetchLocation.deref(arg.stackOffset(), FetchLocation.register("sp"));
+            DwarfType type = arg.parameter().type().resolved();
+            if (members.isEmpty()) {
+                if (addressOf) {
+                    throw new ProbeException("'" + spelling + "': a parameter at entry is in a register, it has "
+                            + "no address");
                 }
-                offset += member.get().offset();
-                current = member.get().type().resolved();
-                if (i < members.size() - 1 && current.kind() == DwarfType.Kind.POINTER) {
-                    throw new ProbeException("'->" + members.get(i + 1) + "' follows the pointer '" + m
-                            + "', which needs a memory read: not supported yet");
-                }
+                return new TargetAccess(value, fetchType(type), 0);
             }
-            return offset;
+            return memberAccess(spelling, "$" + param, value, type, members, addressOf);
         } catch (DwarfFormatException e) {
             throw new ProbeException(u.binary() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** {@code pointer->m1->m2...}: the object is at {@code base + offset}; each pointer followed is a read. */
+    private static TargetAccess memberAccess(String spelling, String path, FetchLocation pointer, DwarfType type,
+            List<String> members, boolean addressOf) throws DwarfFormatException, ProbeException {
+        if (!isPointer(type)) {
+            throw new ProbeException("'" + spelling + "': " + path + " is not a pointer (" + type.printableName()
+                    + ")");
+        }
+        FetchLocation base = pointer;
+        long offset = 0;
+        DwarfType object = type.target().resolved();
+        for (String m : members) {
+            if (isPointer(object)) { // '->' on a member that is itself a pointer: follow it
+                base = FetchLocation.deref(offset, base);
+                offset = 0;
+                object = object.target().resolved();
+            }
+            if (object.kind() != DwarfType.Kind.STRUCT && object.kind() != DwarfType.Kind.CLASS
+                    && object.kind() != DwarfType.Kind.UNION) {
+                throw new ProbeException("'" + spelling + "': " + path + " is not a struct, union or class ("
+                        + object.printableName() + "), it has no member '" + m + "'");
+            }
+            Optional<org.fleettap.agent.dwarf.Member> member = object.member(m);
+            if (member.isEmpty()) {
+                throw new ProbeException("'" + spelling + "': " + object.printableName() + " has no member '" + m
+                        + "'");
+            }
+            if (member.get().isBitField()) {
+                throw new ProbeException("'" + spelling + "': '" + m + "' is a bit field, which a probe cannot read");
+            }
+            offset += member.get().offset();
+            object = member.get().type().resolved();
+            path = path + "->" + m;
+        }
+        if (addressOf || object.kind() == DwarfType.Kind.ARRAY) {
+            return new TargetAccess(base, FetchType.X64, offset); // an array is its address, as in C
+        }
+        if (object.kind() == DwarfType.Kind.STRUCT || object.kind() == DwarfType.Kind.CLASS
+                || object.kind() == DwarfType.Kind.UNION) {
+            throw new ProbeException("'" + spelling + "' is a " + object.printableName() + ": read one of its "
+                    + "members, or take its address with '&'");
+        }
+        return new TargetAccess(FetchLocation.deref(offset, base), fetchType(object), 0);
+    }
+
+    private static boolean isPointer(DwarfType t) throws DwarfFormatException {
+        return (t.kind() == DwarfType.Kind.POINTER || t.kind() == DwarfType.Kind.REFERENCE
+                || t.kind() == DwarfType.Kind.RVALUE_REFERENCE) && t.target() != null;
+    }
+
+    /**
+     * The N-th integer argument (1-based) of a function at its entry, by the SysV x86-64 ABI alone (no debug
+     * information): rdi, rsi, rdx, rcx, r8, r9, then the stack above the return address; read as {@code type}
+     * (uint_arg is u32, pointer_arg and ulong_arg u64, int_arg s32, long_arg s64).
+     */
+    public static TargetAccess abiArgument(int n, FetchType type) throws ProbeException {
+        String[] registers = {"di", "si", "dx", "cx", "r8", "r9"};
+        if (n < 1) {
+            throw new ProbeException("argument number " + n + " (arguments count from 1)");
+        }
+        FetchLocation where = n <= registers.length ? FetchLocation.register(registers[n - 1])
+                : FetchLocation.deref(8L * (n - registers.length), FetchLocation.register("sp"));
+        return new TargetAccess(where, type, 0);
+    }
+
+    /**
+     * The place of a USDT mark's argument {@code $argN} (1-based), for reading memory through it; a constant
+     * argument has no place.
+     */
+    public TargetAccess markArgument(UprobeSite u, int n) throws ProbeException {
+        if (n < 1 || n > u.markArgs().size()) {
+            throw new ProbeException(u.describe() + " has " + u.markArgs().size() + " arguments, no $arg" + n);
+        }
+        FetchArg a = UsdtArguments.fetchArgs(u, elf(u.binary(), u.point())).stream()
+                .filter(f -> f.name().equals("arg" + n)).findFirst().orElseThrow(() -> new ProbeException(
+                        u.describe() + ": $arg" + n + " is a constant, not an address"));
+        return new TargetAccess(a.location(), a.type().orElse(FetchType.U64), 0);
     }
 
     /** Why each parameter of a function site that cannot be read at entry is left out (one line each). */

@@ -8,7 +8,20 @@ package org.fleettap.agent.runtime;
 public final class StapRuntimeException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    private final boolean catchable;
+
     public StapRuntimeException(String message) {
+        this(message, true);
+    }
+
+    /** An error {@code try}/{@code catch} cannot catch when not {@code catchable} (MAXACTION, as in stap). */
+    public StapRuntimeException(String message, boolean catchable) {
         super(message, null, false, false);
+        this.catchable = catchable;
+    }
+
+    /** Whether a script's {@code try { } catch { }} may handle this error. */
+    public boolean catchable() {
+        return catchable;
     }
 }

@@ -16,6 +16,15 @@ import java.util.Map;
  */
 public final class Builtins {
 
+    /** user_char(addr) ... user_uint64(addr): an integer read from user memory. */
+    public static final List<String> USER_INTEGERS = List.of("user_char", "user_short", "user_ushort", "user_int",
+            "user_long", "user_ulong", "user_int8", "user_uint8", "user_int16", "user_uint16", "user_int32",
+            "user_uint32", "user_int64", "user_uint64");
+
+    /** uint_arg(N) ... u64_arg(N): the Nth integer argument at a function's entry, by the ABI alone. */
+    public static final List<String> ABI_ARGUMENTS = List.of("int_arg", "uint_arg", "long_arg", "ulong_arg",
+            "pointer_arg", "s32_arg", "u32_arg", "s64_arg", "u64_arg");
+
     private static final Map<String, Signature> ALL = build();
 
     private Builtins() {
@@ -40,7 +49,7 @@ public final class Builtins {
             fixed(m, "gettimeofday_" + unit, LONG);
         }
         fixed(m, "local_clock_ns", LONG);
-        for (String name : List.of("pid", "tid", "ppid", "uid", "cpu", "target")) {
+        for (String name : List.of("pid", "tid", "ppid", "uid", "euid", "cpu", "target")) {
             fixed(m, name, LONG);
         }
         fixed(m, "execname", STRING);
@@ -57,14 +66,17 @@ public final class Builtins {
         fixed(m, "print_ubacktrace", VOID);
         fixed(m, "user_string", STRING, LONG);
         fixed(m, "user_string_n", STRING, LONG, LONG);
-        fixed(m, "user_long", LONG, LONG);
-        fixed(m, "user_int", LONG, LONG);
+        fixed(m, "user_string2", STRING, LONG, STRING);
+        for (String name : USER_INTEGERS) {
+            fixed(m, name, LONG, LONG);
+        }
         fixed(m, "isinstr", LONG, STRING, STRING);
         fixed(m, "strlen", LONG, STRING);
         fixed(m, "substr", STRING, STRING, LONG, LONG);
         fixed(m, "exit", VOID);
-        fixed(m, "uint_arg", LONG, LONG);
-        fixed(m, "pointer_arg", LONG, LONG);
+        for (String name : ABI_ARGUMENTS) {
+            fixed(m, name, LONG, LONG);
+        }
         return Collections.unmodifiableMap(m);
     }
 

@@ -14,6 +14,7 @@ import org.fleettap.agent.tracefs.TracepointFormat;
 public final class EventContext {
     private final Clocks clocks;
     private final Comms comms;
+    private final Lineage lineage;
     private ProbeSite site;
     private int siteIndex = -1;
     private PerfRecord record;
@@ -23,9 +24,10 @@ public final class EventContext {
     private int tid;
     private int cpu;
 
-    EventContext(Clocks clocks, Comms comms) {
+    EventContext(Clocks clocks, Comms comms, Lineage lineage) {
         this.clocks = clocks;
         this.comms = comms;
+        this.lineage = lineage;
     }
 
     /**
@@ -33,7 +35,7 @@ public final class EventContext {
      * CPU 0, thread names from /proc.
      */
     public static EventContext detached() {
-        EventContext c = new EventContext(Clocks.system(), new Comms());
+        EventContext c = new EventContext(Clocks.system(), new Comms(), new Lineage());
         c.atSessionEvent(System.nanoTime(), 0);
         return c;
     }
@@ -103,6 +105,21 @@ public final class EventContext {
         return pid == 0 ? "swapper" : comms.name(pid, tid);
     }
 
+    /** The event's process's parent (ppid()): 0 for session events and for a process gone and never seen forking. */
+    public int ppid() {
+        return pid == 0 ? 0 : lineage.of(pid).ppid();
+    }
+
+    /** The real user id of the event's process (uid()); -1 where it is unknown, 0 for session events. */
+    public int uid() {
+        return pid == 0 ? 0 : lineage.of(pid).uid();
+    }
+
+    /** The effective user id (euid()). */
+    public int euid() {
+        return pid == 0 ? 0 : lineage.of(pid).euid();
+    }
+
     /** A tracepoint field or a dynamic event's fetch arg, by name, as a number. */
     public long field(String name) {
         if (format == null || record == null) {
@@ -117,6 +134,25 @@ public final class EventContext {
             throw new IllegalStateException("no fields at " + (site == null ? "a session event" : site.describe()));
         }
         return format.requireField(name).readString(record.buffer(), record.rawOffset());
+    }
+
+    /**
+     * A string the probe read from user memory (a {@code :string} fetch arg), or null where the kernel could not
+     * read it (it records a fault as an empty location; an empty string still has its NUL).
+     */
+    public String fetchedString(String name) {
+        if (format == null || record == null) {
+            throw new IllegalStateException("no fields at " + (site == null ? "a session event" : site.describe()));
+        }
+        byte[] bytes = format.requireField(name).readBytes(record.buffer(), record.rawOffset());
+        if (bytes.length == 0) {
+            return null;
+        }
+        int end = 0;
+        while (end < bytes.length && bytes[end] != 0) {
+            end++;
+        }
+        return new String(bytes, 0, end, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /** The values of a USDT mark's arguments ($arg1..$argN). */

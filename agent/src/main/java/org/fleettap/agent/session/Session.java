@@ -28,6 +28,7 @@ public final class Session implements RecordConsumer {
     private final Plan plan;
     private final EventContext ctx;
     private final Comms comms = new Comms();
+    private final Lineage lineage = new Lineage();
     private final Clocks clocks = Clocks.system();
     private final Symbolizer symbolizer = new Symbolizer(new ModuleTracker(new ModuleCache()), DebugFiles.system());
     private final PrintStream err;
@@ -42,7 +43,7 @@ public final class Session implements RecordConsumer {
         this.plan = plan;
         this.err = err;
         this.maxErrors = maxErrors;
-        this.ctx = new EventContext(clocks, comms);
+        this.ctx = new EventContext(clocks, comms, lineage);
     }
 
     /** Asks the session to end after the current handler (stap's exit()). */
@@ -114,11 +115,15 @@ public final class Session implements RecordConsumer {
                 comms.onComm(r.tid(), r.comm());
                 if (r.isExec()) {
                     symbolizer.modules().onExec(r.pid());
+                    lineage.onExec(r.pid());
                 }
             }
             case RecordType.MMAP2 -> symbolizer.modules().onMmap(r.pid(), r.addr(), r.len(), r.pgoff(), r.prot(),
                     r.filename());
-            case RecordType.FORK -> symbolizer.modules().onFork(r.ppid(), r.pid());
+            case RecordType.FORK -> {
+                symbolizer.modules().onFork(r.ppid(), r.pid());
+                lineage.onFork(r.ppid(), r.pid());
+            }
             case RecordType.SAMPLE -> sample(r);
             default -> { }
         }

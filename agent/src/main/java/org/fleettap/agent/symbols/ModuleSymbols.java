@@ -24,10 +24,14 @@ public final class ModuleSymbols {
     private final LineTable lines;
     private final DebugInfo info;
     private final ElfFile debugFile;
+    private final ElfFile binary;
+    private volatile FunctionIndex objects;
     private volatile boolean linesBroken;
     private volatile boolean infoBroken;
 
-    private ModuleSymbols(FunctionIndex functions, LineTable lines, DebugInfo info, ElfFile debugFile) {
+    private ModuleSymbols(FunctionIndex functions, LineTable lines, DebugInfo info, ElfFile debugFile,
+            ElfFile binary) {
+        this.binary = binary;
         this.functions = functions;
         this.lines = lines;
         this.info = info;
@@ -59,7 +63,7 @@ public final class ModuleSymbols {
                 info = DebugInfo.of(sections);
             }
         }
-        return new ModuleSymbols(functions, lines, info, debug.orElse(null));
+        return new ModuleSymbols(functions, lines, info, debug.orElse(null), binary);
     }
 
     /** The separate debug file (with the full symbol table a stripped binary lost), if one was found. */
@@ -101,6 +105,22 @@ public final class ModuleSymbols {
             log.warn("{}: debug information unreadable, naming functions from symbols: {}", module, e.getMessage());
         }
         return hit;
+    }
+
+    /** The data object (a global or static variable) covering a link-time address, for usymdata(). */
+    Optional<FunctionIndex.Hit> object(long vaddr) {
+        FunctionIndex index = objects;
+        if (index == null) {
+            index = FunctionIndex.objects(binary);
+            if (debugFile != null) {
+                FunctionIndex fromDebug = FunctionIndex.objects(debugFile);
+                if (fromDebug.size() > index.size()) {
+                    index = fromDebug; // a stripped binary keeps only its exported objects
+                }
+            }
+            objects = index;
+        }
+        return index.lookup(vaddr);
     }
 
     /** The source line of a link-time address; empty without line information or for a corrupt table. */

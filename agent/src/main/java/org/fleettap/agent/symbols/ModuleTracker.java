@@ -83,6 +83,33 @@ public final class ModuleTracker {
         return Optional.empty();
     }
 
+    /**
+     * The module whose loaded image (any PT_LOAD segment, .data and .bss included, not only its code) holds
+     * {@code address} in {@code pid}.
+     */
+    public Optional<LoadedModule> findImage(int pid, long address) {
+        List<LoadedModule> list = byPid.get(pid);
+        if (list == null) {
+            list = seed(pid);
+        }
+        List<LoadedModule> copy;
+        synchronized (list) {
+            copy = new ArrayList<>(list);
+        }
+        for (LoadedModule m : copy) {
+            if (m.contains(address)) {
+                return Optional.of(m);
+            }
+            Optional<ElfFile> elf = open(pid, m.path());
+            long vaddr = m.toLinkTime(address);
+            if (elf.isPresent() && elf.get().programHeaders().stream().anyMatch(ph -> ph.isLoad()
+                    && Long.compareUnsigned(vaddr - ph.vaddr(), ph.memsz()) < 0)) {
+                return Optional.of(m);
+            }
+        }
+        return Optional.empty();
+    }
+
     private List<LoadedModule> seed(int pid) {
         List<LoadedModule> list = new ArrayList<>();
         try {

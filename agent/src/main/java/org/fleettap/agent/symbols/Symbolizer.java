@@ -61,6 +61,29 @@ public final class Symbolizer {
                 line.map(LineRow::line).orElse(0));
     }
 
+    /**
+     * stap's usymdata: the data object holding runtime {@code address} in {@code pid} as
+     * {@code name+0xOFFSET/0xSIZE [MODULE]}; without a covering symbol, the offset in the module and its path;
+     * outside every module, the address in hex.
+     */
+    public String symbolizeData(int pid, long address) {
+        Optional<LoadedModule> module = modules.findImage(pid, address);
+        String hex = "0x" + Long.toHexString(address);
+        if (module.isEmpty()) {
+            return hex;
+        }
+        LoadedModule m = module.get();
+        long vaddr = m.toLinkTime(address);
+        ModuleSymbols syms = symbols(m.path(), pid);
+        Optional<FunctionIndex.Hit> object = syms == null ? Optional.empty() : syms.object(vaddr);
+        if (object.isEmpty()) {
+            return hex + " [" + m.path() + "+0x" + Long.toHexString(vaddr) + "]";
+        }
+        FunctionIndex.Hit h = object.get();
+        return h.name() + "+0x" + Long.toHexString(h.offset()) + "/0x" + Long.toHexString(h.size()) + " ["
+                + m.path() + "]";
+    }
+
     /** Frames for a list of return addresses (frame 0 is the sampled pc, the rest are return addresses). */
     public List<Frame> symbolize(int pid, long[] pcs, int count) {
         List<Frame> out = new ArrayList<>(count);

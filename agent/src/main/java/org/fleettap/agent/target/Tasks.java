@@ -78,4 +78,40 @@ public final class Tasks {
             return "?";
         }
     }
+
+    /**
+     * The parent process and the real and effective user ids of a running process, from /proc/PID/status; empty
+     * when the process is gone.
+     */
+    public static java.util.Optional<Credentials> credentials(int pid) {
+        try {
+            return java.util.Optional.of(Credentials.parseStatus(new String(
+                    Files.readAllBytes(Paths.get("/proc", Integer.toString(pid), "status")), StandardCharsets.UTF_8)));
+        } catch (IOException | IllegalArgumentException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** Who a process is: its parent, real and effective uid (the "PPid:" and "Uid:" lines of /proc/PID/status). */
+    public record Credentials(int ppid, int uid, int euid) {
+        /** Parses the text of /proc/PID/status. */
+        public static Credentials parseStatus(String status) {
+            Integer ppid = null;
+            Integer uid = null;
+            Integer euid = null;
+            for (String line : status.split("\n")) {
+                if (line.startsWith("PPid:")) {
+                    ppid = Integer.parseInt(line.substring(5).strip());
+                } else if (line.startsWith("Uid:")) {
+                    String[] ids = line.substring(4).strip().split("\\s+");
+                    uid = Integer.parseInt(ids[0]);
+                    euid = Integer.parseInt(ids[1]);
+                }
+            }
+            if (ppid == null || uid == null) {
+                throw new IllegalArgumentException("no PPid: or Uid: line in the status text");
+            }
+            return new Credentials(ppid, uid, euid);
+        }
+    }
 }

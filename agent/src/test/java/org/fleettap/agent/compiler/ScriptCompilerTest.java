@@ -221,6 +221,39 @@ class ScriptCompilerTest {
     }
 
     @Test
+    void tryCatchHandlesRunTimeErrorsAndTheProbeGoesOn() throws Exception {
+        Run r = begin("global z, a[2]\nprobe begin {\n"
+                + "  try { x = 1 / z; println(\"not here\") } catch (msg) { printf(\"caught: %s\\n\", msg) }\n"
+                + "  try { a[1] = 1; a[2] = 2; a[3] = 3 } catch { println(\"full\") }\n"
+                + "  try { println(\"fine\") } catch { println(\"not here either\") }\n"
+                + "  printf(\"after %d\\n\", a[2])\n  exit()\n}\n");
+        assertThat(r.out()).isEqualTo("caught: division by 0\nfull\nfine\nafter 2\n");
+        assertThat(r.errors()).isZero();
+        assertThat(r.err()).isEmpty();
+    }
+
+    /**
+     * MAXACTION: each statement and each loop iteration is one action; a begin or end probe may run ten times
+     * MAXACTION (10000 by default). A for loop of N iterations with one statement costs 1 + 2N: 5000 are
+     * one too many.
+     */
+    @Test
+    void maxActionEndsARunawayProbeAndCannotBeCaught() throws Exception {
+        Run fits = begin("global n\nprobe begin { for (i = 0; i < 4998; i++) n++; printf(\"%d\\n\", n); exit() }\n");
+        assertThat(fits.out()).isEqualTo("4998\n"); // 1 + 2 * 4998 + printf + exit = 9999 actions
+        assertThat(fits.errors()).isZero();
+
+        Run over = begin("global n\nprobe begin { for (i = 0; i < 5000; i++) n++; printf(\"%d\\n\", n) }\n");
+        assertThat(over.out()).isEmpty(); // the printf never ran
+        assertThat(over.errors()).isEqualTo(1);
+        assertThat(over.err()).contains("ERROR: MAXACTION exceeded near probe begin");
+
+        Run loop = begin("probe begin { try { while (1) { } } catch { println(\"caught\") } }\n");
+        assertThat(loop.out()).isEmpty();
+        assertThat(loop.err()).contains("ERROR: MAXACTION exceeded near probe begin");
+    }
+
+    @Test
     void unreadGlobalsAreDisplayedAtTheEnd() throws Exception {
         Run r = begin("global count, label, st\nprobe begin { count = 10000; label = \"abc\"; st <<< 4; exit() }\n");
         assertThat(r.out()).isEqualTo("count=0x2710\nlabel=\"abc\"\nst @count=1 @min=4 @max=4 @sum=4 @avg=4\n");
@@ -228,9 +261,9 @@ class ScriptCompilerTest {
 
     @Test
     void anUnsupportedFeatureIsAnErrorAtItsLocation() {
-        CompileException e = compileError("probe begin {\n  printf(\"%s\\n\", usymdata(0))\n}\n");
+        CompileException e = compileError("probe begin {\n  printf(\"%d\\n\", uint_arg(1))\n}\n");
         Diagnostic d = e.diagnostics().get(0);
-        assertThat(d.message()).isEqualTo("'usymdata()' is not supported yet");
+        assertThat(d.message()).startsWith("uint_arg() reads the registers at a function's entry");
         assertThat(d.location().line()).isEqualTo(2);
         assertThat(d.location().column()).isEqualTo(18);
     }

@@ -42,6 +42,81 @@ class TargetProbesTest {
         assertThat(out.lines().distinct().toList()).containsExactly("1,2,3,4,5, 64");
     }
 
+    /**
+     * Reads through pointers in the probe (tracefs fetch args): members of a pointed-to struct, of an embedded
+     * struct, a char array, addresses plus constants, raw ABI arguments, and a fault answered by user_string2.
+     */
+    @Test
+    void membersStringsAndRawArgumentsAreReadInTheProbe() throws Exception {
+        Path members = Fixtures.path("members");
+        String out = run("probe process(\"" + members + "\").function(\"visit\") {\n"
+                + "  printf(\"%d %d %s %s %d %s %s %d %d %d\\n\", $o->weight, $o->in->id, user_string($o->in->label),\n"
+                + "         user_string($tag), $o->embedded->id, user_string($o->embedded->label), user_string($o->name),\n"
+                + "         $k, uint_arg(3), int_arg(3))\n"
+                + "  printf(\"%d %d %s %s %s\\n\", user_long($o), user_int(&$o->embedded->id),\n"
+                + "         user_string($o->in->label + 1), user_string_n($o->name, 5), user_string2(pointer_arg(3), \"bad\"))\n"
+                + "}\n", Target.command(List.of(members.toString(), "4")));
+        StringBuilder want = new StringBuilder();
+        for (int i = 0; i < 4; i++) {
+            String label = i % 2 == 1 ? "odd" : "even";
+            want.append(100 + i).append(' ').append(3 * i).append(' ').append(label).append(" tag ").append(-i)
+                    .append(" emb outer-").append(i).append(' ').append(i).append(' ').append(i).append(' ')
+                    .append(i).append('\n');
+            want.append(100 + i).append(' ').append(-i).append(' ').append(label.substring(1)).append(" outer bad\n");
+        }
+        assertThat(out).isEqualTo(want.toString());
+    }
+
+    /**
+     * A buffer the function filled, read at its return through the pointer saved at entry: the agent reads it
+     * from the process (which lingers) after the event; a bad address gives user_string2's fallback. A global's
+     * address is named by usymdata; ppid() and uid() of the command fleettap started.
+     */
+    @Test
+    void computedAddressesAreReadFromTheProcessAfterTheEvent() throws Exception {
+        Path members = Fixtures.path("members");
+        String out = run("global seen\n"
+                + "probe process(\"" + members + "\").function(\"fill\").return {\n"
+                + "  printf(\"%s %s\\n\", user_string(@entry($buf)), user_string2(@entry(uint_arg(2)), \"bad\"))\n}\n"
+                + "probe process(\"" + members + "\").function(\"touch\") {\n"
+                + "  if (!seen++) printf(\"%s %d %d\\n\", usymdata(pointer_arg(1)), ppid(), uid())\n}\n",
+                Target.command(List.of(members.toString(), "3", "1500")));
+        long nmSize = Long.parseLong(Fixtures.run("nm", "-S", members.toString()).lines()
+                .filter(l -> l.endsWith(" counter")).findFirst().orElseThrow().split("\\s+")[1], 16);
+        assertThat(out).isEqualTo("filled-20 bad\n"
+                + "counter+0x0/0x" + Long.toHexString(nmSize) + " [" + members + "] " + ProcessHandle.current().pid()
+                + " 0\nfilled-21 bad\nfilled-22 bad\n");
+    }
+
+    /** What cannot be read says what and why, at the expression. */
+    @Test
+    void impossibleReadsAreCompileErrorsNamingTheMember() throws Exception {
+        Path members = Fixtures.path("members");
+        String p = "probe process(\"" + members + "\").function(\"visit\") ";
+        assertThat(compileError(p + "{ println($o->nosuch) }"))
+                .isEqualTo("test.stp:1:" + (p.length() + 11) + ": '$o->nosuch': struct outer has no member 'nosuch'");
+        assertThat(compileError(p + "{ println($k->x) }"))
+                .isEqualTo("test.stp:1:" + (p.length() + 11) + ": '$k->x': $k is not a pointer (int)");
+        assertThat(compileError(p + "{ println($o->embedded) }")).isEqualTo("test.stp:1:" + (p.length() + 11)
+                + ": '$o->embedded' is a struct inner: read one of its members, or take its address with '&'");
+        assertThat(compileError("probe begin { println(uint_arg(1)) }")).isEqualTo("test.stp:1:23: uint_arg() reads "
+                + "the registers at a function's entry: use it in a process(...).function(...) probe (at a return, "
+                + "save it with @entry)");
+    }
+
+    private static String compileError(String text) throws Exception {
+        Compilation c = Frontend.check(new Source("test.stp", text));
+        assertThat(c.succeeded()).as(c.format()).isTrue();
+        try {
+            ScriptCompiler.compile(c.script().orElseThrow(), ProbeResolver.forTarget(Target.command(List.of("true"))),
+                    new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        } catch (CompileException e) {
+            return e.diagnostics().get(0).location().file() + ":" + e.diagnostics().get(0).location().line() + ":"
+                    + e.diagnostics().get(0).location().column() + ": " + e.diagnostics().get(0).message();
+        }
+        throw new AssertionError("compiled: " + text);
+    }
+
     @Test
     void callersFromTheUserStack(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         Path state = Fixtures.path("state");

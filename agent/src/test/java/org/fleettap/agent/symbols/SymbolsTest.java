@@ -62,6 +62,53 @@ class SymbolsTest {
         }
     }
 
+    /**
+     * usymdata: runtime addresses of data objects (gdb on the live process) named with the offset and the size
+     * that nm -S gives, in the program's .bss and in libc's .data (a static only the debug file names).
+     */
+    @Test
+    void dataAddressesAreNamedWithOffsetAndSizeAsNmGivesThem() throws Exception {
+        Path waitloop = Fixtures.path("waitloop");
+        Process p = new ProcessBuilder(waitloop.toString(), "10", "0", "0").start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            assertThat(out.readLine()).isEqualTo("ready");
+            String gdb = Fixtures.run("gdb", "-batch", "-nx", "-p", Long.toString(p.pid()),
+                    "-ex", "print &lock", "-ex", "print &calls", "-ex", "print (char *) &cond + 4",
+                    "-ex", "print &main_arena", "-ex", "print sizeof(main_arena)");
+            List<Long> addrs = GDB_ADDRESS.matcher(gdb).results()
+                    .map(m -> Long.parseUnsignedLong(m.group(1), 16)).toList();
+            assertThat(addrs).as(gdb).hasSize(4);
+            int pid = (int) p.pid();
+            Symbolizer symbolizer = new Symbolizer(new ModuleTracker(new ModuleCache()), DebugFiles.system());
+            assertThat(symbolizer.symbolizeData(pid, addrs.get(0)))
+                    .isEqualTo("lock+0x0/0x" + nmSize(waitloop, "lock") + " [" + waitloop + "]");
+            assertThat(symbolizer.symbolizeData(pid, addrs.get(1)))
+                    .isEqualTo("calls+0x0/0x" + nmSize(waitloop, "calls") + " [" + waitloop + "]");
+            assertThat(symbolizer.symbolizeData(pid, addrs.get(2)))
+                    .isEqualTo("cond+0x4/0x" + nmSize(waitloop, "cond") + " [" + waitloop + "]");
+            // libc's own static (its name from the libc6-dbg debug file; the size as gdb gives it)
+            java.util.regex.Matcher size = Pattern.compile("\\$5 = (\\d+)").matcher(gdb);
+            assertThat(size.find()).as(gdb).isTrue();
+            assertThat(symbolizer.symbolizeData(pid, addrs.get(3))).matches("main_arena\\+0x0/0x"
+                    + Long.toHexString(Long.parseLong(size.group(1))) + " \\[/.*/libc\\.so\\.6\\]");
+            assertThat(symbolizer.symbolizeData(pid, 0x10)).isEqualTo("0x10");
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    /** The size nm -S gives a symbol of {@code binary}, in hex without leading zeros. */
+    private static String nmSize(Path binary, String name) {
+        for (String line : Fixtures.run("nm", "-S", binary.toString()).split("\n")) {
+            String[] f = line.trim().split("\\s+");
+            if (f.length == 4 && f[3].equals(name)) {
+                return Long.toHexString(Long.parseUnsignedLong(f[1], 16));
+            }
+        }
+        throw new IllegalStateException("nm -S: no " + name + " in " + binary);
+    }
+
     private static long nmDynamic(Path lib, String name) {
         for (String line : Fixtures.run("nm", "-D", lib.toString()).split("\n")) {
             String[] f = line.trim().split("\\s+");

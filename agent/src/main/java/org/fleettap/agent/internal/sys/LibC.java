@@ -29,5 +29,8 @@ interface LibC extends Library {
 
     int geteuid();
 
+    long process_vm_readv(int pid, Pointer localIov, long liovcnt, Pointer remoteIov, long riovcnt, long flags)
+            throws LastErrorException;
+
     String strerror(int errnum);
 }

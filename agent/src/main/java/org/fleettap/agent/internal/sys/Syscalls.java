@@ -117,6 +117,28 @@ public final class Syscalls {
         }
     }
 
+    /**
+     * process_vm_readv(2): copies up to {@code length} bytes at {@code address} in process {@code pid} into
+     * {@code buf}. Returns the bytes copied, which is short when the range runs into unmapped memory (0 when it
+     * starts there: EFAULT is answered as 0, not thrown). Throws for a process that is gone (ESRCH) or not
+     * readable (EPERM).
+     */
+    public static long processVmReadv(int pid, long address, Memory buf, long length) throws NativeException {
+        Memory iovs = new Memory(32);
+        iovs.setPointer(0, buf);
+        iovs.setLong(8, length);
+        iovs.setLong(16, address);
+        iovs.setLong(24, length);
+        try {
+            return LibC.INSTANCE.process_vm_readv(pid, iovs, 1, iovs.share(16), 1, 0);
+        } catch (LastErrorException e) {
+            if (e.getErrorCode() == Errno.EFAULT) {
+                return 0;
+            }
+            throw new NativeException("process_vm_readv of pid " + pid, e.getErrorCode());
+        }
+    }
+
     public static int geteuid() {
         return LibC.INSTANCE.geteuid();
     }
