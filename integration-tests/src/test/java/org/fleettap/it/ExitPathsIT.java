@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,14 +20,14 @@ class ExitPathsIT {
         File out = dir.resolve("out").toFile();
         File err = dir.resolve("err").toFile();
         Process p = Fleettap.start(out, err, "count", "-v", LOOP_F);
-        waitFor(() -> read(err).contains("attached 1 sites"), "fleettap to attach");
+        Fleettap.waitFor(() -> Fleettap.read(err).contains("attached 1 sites"), "fleettap to attach");
         run(Fleettap.ROOT.resolve("examples/loop").toString(), "3000");
         run(Fleettap.ROOT.resolve("examples/loop").toString(), "2000");
         p.destroy(); // SIGTERM
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).isZero();
-        assertThat(read(out)).isEqualTo("5000\n");
-        assertThat(read(err)).contains("detached");
+        assertThat(Fleettap.read(out)).isEqualTo("5000\n");
+        assertThat(Fleettap.read(err)).contains("detached");
     }
 
     @Test
@@ -37,15 +36,15 @@ class ExitPathsIT {
         File err = dir.resolve("err").toFile();
         Process p = Fleettap.start(out, err, "count", "-v", "-c", "./examples/loop 1000000000", LOOP_F);
         String group = "fleettap_" + p.pid() + "/";
-        waitFor(() -> read(err).contains("attached 1 sites"), "fleettap to attach");
+        Fleettap.waitFor(() -> Fleettap.read(err).contains("attached 1 sites"), "fleettap to attach");
         assertThat(events()).contains(group);
         long loopPid = childPid(p);
-        waitFor(() -> comm(loopPid).equals("loop"), "the command to exec");
+        Fleettap.waitFor(() -> comm(loopPid).equals("loop"), "the command to exec");
         Thread.sleep(200);
         new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).isZero();
-        assertThat(Long.parseLong(read(out).strip())).isPositive();
+        assertThat(Long.parseLong(Fleettap.read(out).strip())).isPositive();
         assertThat(events()).doesNotContain(group);
         assertThat(Files.exists(Path.of("/proc", Long.toString(loopPid)))).isFalse();
     }
@@ -56,7 +55,7 @@ class ExitPathsIT {
         File err = dir.resolve("err").toFile();
         Process p = Fleettap.start(out, err, "count", "-c", "./examples/loop 1000000000", LOOP_F);
         String group = "fleettap_" + p.pid() + "/";
-        waitFor(() -> events().contains(group), "the tracefs event of fleettap's -c target");
+        Fleettap.waitFor(() -> events().contains(group), "the tracefs event of fleettap's -c target");
         long loopPid = childPid(p);
         p.destroyForcibly(); // SIGKILL: no chance to clean up
         p.waitFor(30, TimeUnit.SECONDS);
@@ -88,26 +87,8 @@ class ExitPathsIT {
         }
     }
 
-    private static String read(File f) {
-        try {
-            return Files.readString(f.toPath());
-        } catch (IOException e) {
-            return "";
-        }
-    }
-
     private static void run(String... cmd) throws Exception {
         Process p = new ProcessBuilder(cmd).start();
         p.waitFor(60, TimeUnit.SECONDS);
-    }
-
-    private static void waitFor(BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out waiting for " + what);
-            }
-            Thread.sleep(20);
-        }
     }
 }

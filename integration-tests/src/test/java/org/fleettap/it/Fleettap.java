@@ -75,4 +75,24 @@ final class Fleettap {
             throw new IllegalStateException(e);
         }
     }
+
+    /** A file's text, or "" while it does not exist yet. */
+    static String read(java.io.File f) {
+        try {
+            return java.nio.file.Files.readString(f.toPath());
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Polls {@code condition} every 20 ms for up to 60 s; fails naming {@code what}. */
+    static void waitFor(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
 }

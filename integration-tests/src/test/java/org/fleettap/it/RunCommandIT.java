@@ -2,7 +2,18 @@ package org.fleettap.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code fleettap run}: the talk's scripts as a user runs them. */
 class RunCommandIT {
@@ -86,5 +97,90 @@ class RunCommandIT {
         }
         // examples/futex.c initialises its three mutexes at lines 28, 29 and 30; the static one is not listed.
         assertThat(sites).containsExactly("28", "29", "30");
+    }
+
+    /**
+     * S8 for every lock (examples/futex-all.stp): the three initialised mutexes by their init line, the static
+     * one by its data symbol, and each lock's count of futex calls equal to what bpftrace counts on the same
+     * tracepoint for the same address in the same run.
+     */
+    @Test
+    void everyContendedLockIsNamedAndCountedAsBpftraceCountsIt(@TempDir Path dir) throws Exception {
+        File bpftraceOut = dir.resolve("bpftrace").toFile();
+        Process bpftrace = new ProcessBuilder("bpftrace", "-e", "tracepoint:syscalls:sys_enter_futex "
+                + "/comm == \"futex\"/ { @[args->uaddr] = count(); }").redirectErrorStream(true)
+                .redirectOutput(bpftraceOut).start();
+        Fleettap.Result r;
+        try {
+            Fleettap.waitFor(() -> Fleettap.read(bpftraceOut).contains("Attaching 1 probe"), "bpftrace to attach");
+            r = Fleettap.run("run", "examples/futex-all.stp", "-c", "examples/futex 10");
+        } finally {
+            new ProcessBuilder("kill", "-INT", Long.toString(bpftrace.pid())).start().waitFor();
+            assertThat(bpftrace.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        }
+        Map<Long, Long> oracle = new HashMap<>();
+        Matcher bt = Pattern.compile("@\\[0x([0-9a-f]+)\\]: (\\d+)").matcher(Fleettap.read(bpftraceOut));
+        while (bt.find()) {
+            oracle.put(Long.parseUnsignedLong(bt.group(1), 16), Long.parseLong(bt.group(2)));
+        }
+        assertThat(r.stderr()).isEmpty();
+        Pattern line = Pattern.compile("(.+)\\[([0-9a-f]+)\\] lock contended (\\d+) times, \\d+ avg us, \\d+ max us");
+        Map<Long, Long> counted = new HashMap<>();
+        List<String> named = new ArrayList<>();
+        for (String l : r.stdout().lines().toList()) {
+            if (l.equals("done")) {
+                continue; // the fixture's own output
+            }
+            Matcher m = line.matcher(l);
+            assertThat(m.matches()).as(l).isTrue();
+            counted.put(Long.parseUnsignedLong(m.group(2), 16), Long.parseLong(m.group(3)));
+            if (!m.group(1).startsWith("0x")) {
+                named.add(m.group(1));
+            }
+        }
+        assertThat(named).containsExactlyInAnyOrder("futex.c:28", "futex.c:29", "futex.c:30",
+                "static_lock+0x0/0x28 [" + Fleettap.ROOT.resolve("examples/futex") + "]");
+        assertThat(counted).isEqualTo(oracle);
+    }
+
+    /**
+     * S3, the talk's training run: fntimes.stp armed for every process, gis_server run 110 times on small
+     * requests, then once on a big one. The functions whose work grows with the request are reported, innermost
+     * first, each over 2.5 times its trained maximum. spat2xy, called once per point with constant work, may
+     * be reported too when the machine stalls one of its 10000 calls: those lines are checked for the rule only.
+     */
+    @Test
+    void functionsWellOverTheirTrainedMaximumAreReported(@TempDir Path dir) throws Exception {
+        Path gis = Fleettap.ROOT.resolve("examples/gis_server");
+        Path script = dir.resolve("fntimes.stp");
+        Files.writeString(script, Files.readString(Fleettap.ROOT.resolve("examples/fntimes.stp"))
+                .replace("process(\"gis_server\")", "process(\"" + gis + "\")"));
+        File out = dir.resolve("out").toFile();
+        File err = dir.resolve("err").toFile();
+        Process p = Fleettap.start(out, err, "run", "-v", script.toString());
+        try {
+            Fleettap.waitFor(() -> Fleettap.read(err).contains("attached "), "fleettap to attach");
+            for (int i = 1; i <= 110; i++) {
+                assertThat(new ProcessBuilder(gis.toString(), Integer.toString(i)).start().waitFor()).isZero();
+            }
+            assertThat(new ProcessBuilder(gis.toString(), "10000").start().waitFor()).isZero();
+            Thread.sleep(500); // let the agent handle the last returns
+        } finally {
+            new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        }
+        assertThat(p.exitValue()).isZero();
+        assertThat(Fleettap.read(err)).doesNotContain("ERROR");
+        Pattern report = Pattern.compile("function (\\S+) well over max time \\((\\d+) vs (\\d+)\\)");
+        List<String> grown = new ArrayList<>();
+        for (String l : Fleettap.read(out).lines().toList()) {
+            Matcher m = report.matcher(l);
+            assertThat(m.matches()).as(l).isTrue();
+            assertThat(Long.parseLong(m.group(2)) * 100).as(l).isGreaterThanOrEqualTo(Long.parseLong(m.group(3)) * 250);
+            if (!m.group(1).equals("spat2xy")) {
+                grown.add(m.group(1));
+            }
+        }
+        assertThat(grown).containsExactly("parse_path", "cairo_render_path", "process_path_request", "main");
     }
 }

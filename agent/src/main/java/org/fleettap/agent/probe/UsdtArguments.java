@@ -4,7 +4,6 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import org.fleettap.agent.elf.ElfFile;
-import org.fleettap.agent.elf.ElfFormatException;
 import org.fleettap.agent.elf.ElfSymbol;
 import org.fleettap.agent.elf.SdtArg;
 import org.fleettap.agent.elf.SdtOperand;
@@ -68,20 +67,27 @@ public final class UsdtArguments {
         throw new ProbeException(site.describe() + ": argument " + (i + 1) + " '" + a.text() + "' not supported");
     }
 
+    /**
+     * The {@code @+X} of a global the mark reads: the kernel adds X to the probed file's load base as the probe
+     * hit gives it (the hit's address minus the probe's file offset), so X is the symbol's address minus the
+     * probe's (link-time address - file offset) — not the symbol's own file offset, which differs for .data
+     * and does not exist for .bss.
+     */
     private static long symbolFileOffset(UprobeSite site, ElfFile elf, int i, SdtArg a, String symbol, long disp)
             throws ProbeException {
+        long probeDelta = Long.MIN_VALUE;
+        for (org.fleettap.agent.elf.ProgramHeader ph : elf.programHeaders()) {
+            if (ph.isLoad() && site.fileOffset() >= ph.offset() && site.fileOffset() < ph.offset() + ph.filesz()) {
+                probeDelta = ph.vaddr() - ph.offset();
+            }
+        }
         for (ElfSymbol s : elf.symbolsNamed(symbol)) {
-            if (s.isDefined()) {
-                try {
-                    return elf.fileOffset(s.value() + disp);
-                } catch (ElfFormatException e) {
-                    break;
-                }
+            if (s.isDefined() && probeDelta != Long.MIN_VALUE && s.value() + disp - probeDelta >= 0) {
+                return s.value() + disp - probeDelta;
             }
         }
         throw new ProbeException(site.describe() + ": argument " + (i + 1) + " '" + a.text() + "': symbol '"
-                + symbol + "' is not in a file-backed segment of " + site.binary()
-                + " (bss variables cannot be read by file offset)");
+                + symbol + "' is not defined in " + site.binary());
     }
 
     private static FetchType type(SdtArg a) {

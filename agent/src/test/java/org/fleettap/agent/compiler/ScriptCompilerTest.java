@@ -26,37 +26,16 @@ import org.junit.jupiter.api.Test;
 /** Scripts compiled from source and run in a real session on the fixtures. */
 class ScriptCompilerTest {
 
-    /** What one run printed: the script's output and the session's error stream. */
-    record Run(String out, String err, int errors, CompiledScript compiled) {
+    private static ScriptRuns.Run run(String text, Target target) throws Exception {
+        return ScriptRuns.run(text, target);
     }
 
-    private static Run run(String text, Target target) throws Exception {
-        Compilation c = Frontend.check(new Source("test.stp", text));
-        assertThat(c.succeeded()).as(c.format()).isTrue();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
-        CompiledScript compiled = ScriptCompiler.compile(c.script().orElseThrow(), ProbeResolver.forTarget(target), o);
-        Session s = new Session(compiled.plan(), new PrintStream(err, true, StandardCharsets.UTF_8), 0);
-        compiled.bind(s);
-        int errors = s.run(target, Duration.ofSeconds(60), () -> false);
-        compiled.printUnreadGlobals(o);
-        return new Run(out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8), errors, compiled);
-    }
-
-    private static Run begin(String text) throws Exception {
-        return run(text, Target.all());
+    private static ScriptRuns.Run begin(String text) throws Exception {
+        return ScriptRuns.run(text, Target.all());
     }
 
     private static CompileException compileError(String text) {
-        Compilation c = Frontend.check(new Source("bad.stp", text));
-        assertThat(c.succeeded()).as(c.format()).isTrue();
-        try {
-            ScriptCompiler.compile(c.script().orElseThrow(), ProbeResolver.forTarget(Target.all()), System.out);
-        } catch (CompileException e) {
-            return e;
-        }
-        throw new AssertionError("compiled: " + text);
+        return ScriptRuns.compileError("bad.stp", text, Target.all());
     }
 
     @Test
@@ -68,7 +47,7 @@ class ScriptCompilerTest {
                         + "probe process(\"loop\").function(\"main\").return {\n"
                         + "  printf(\"%d vs %d\\n\", i, $return);\n  delete i;\n}\n";
         text = text.replace("process(\"loop\")", "process(\"" + loop + "\")");
-        Run r = run(text, Target.command(List.of(loop.toString())));
+        ScriptRuns.Run r = run(text, Target.command(List.of(loop.toString())));
         assertThat(r.err()).isEmpty();
         assertThat(r.out()).isEqualTo("10000 vs 10000\n");
     }
@@ -96,7 +75,7 @@ class ScriptCompilerTest {
     @Test
     void backtraces() throws Exception {
         Path loop = Fixtures.path("loop");
-        Run r = run("probe process(\"" + loop + "\").function(\"f\") {\n"
+        ScriptRuns.Run r = run("probe process(\"" + loop + "\").function(\"f\") {\n"
                 + "  if (++n > 1) next\n"
                 + "  printf(\"%d\\n\", strlen(ubacktrace()) > 0)\n"
                 + "  print_ubacktrace()\n}\nglobal n\n",
@@ -113,7 +92,7 @@ class ScriptCompilerTest {
     @Test
     void targetIsThePidOfTheCommand() throws Exception {
         Path loop = Fixtures.path("loop");
-        Run r = run("probe process(\"" + loop + "\").function(\"main\") {\n"
+        ScriptRuns.Run r = run("probe process(\"" + loop + "\").function(\"main\") {\n"
                 + "  printf(\"%d %d\\n\", target() == pid(), target() > 0)\n}\n",
                 Target.command(List.of(loop.toString(), "3")));
         assertThat(r.err()).isEmpty();
@@ -122,7 +101,7 @@ class ScriptCompilerTest {
 
     @Test
     void languageCoreInBegin() throws Exception {
-        Run r = begin("""
+        ScriptRuns.Run r = begin("""
                 global total = 5, name = "x", a, words
                 function fib(n) { if (n < 2) return n; return fib(n - 1) + fib(n - 2) }
                 function greet:string(who:string) { return "hi " . who }
@@ -150,7 +129,7 @@ class ScriptCompilerTest {
 
     @Test
     void beginTimerAndEndRunInOrder() throws Exception {
-        Run r = begin("""
+        ScriptRuns.Run r = begin("""
                 global ticks
                 probe begin { printf("begin\\n") }
                 probe timer.ms(10) { ticks++; if (ticks == 3) exit() }
@@ -162,7 +141,7 @@ class ScriptCompilerTest {
     @Test
     void foreachSortsAndLimitsAnArrayFilledByProbeHits() throws Exception {
         Path loop = Fixtures.path("loop");
-        Run r = run("global n, calls\n"
+        ScriptRuns.Run r = run("global n, calls\n"
                 + "probe process(\"" + loop + "\").function(\"f\") { calls[n++ % 7]++ }\n"
                 + "probe end {\n"
                 + "  foreach (k- in calls limit 3) printf(\"%d=%d \", k, calls[k])\n"
@@ -179,7 +158,7 @@ class ScriptCompilerTest {
     @Test
     void statisticsAndALogHistogram() throws Exception {
         Path loop = Fixtures.path("loop");
-        Run r = run("global s, n\n"
+        ScriptRuns.Run r = run("global s, n\n"
                 + "probe process(\"" + loop + "\").function(\"f\") { s <<< n++ % 100 }\n"
                 + "probe end {\n"
                 + "  printf(\"%d %d %d %d %d\\n\", @count(s), @sum(s), @min(s), @max(s), @avg(s))\n"
@@ -196,7 +175,7 @@ class ScriptCompilerTest {
     @Test
     void entryValuesParametersAndReturnValues() throws Exception {
         Path loop = Fixtures.path("loop");
-        Run r = run("probe process(\"" + loop + "\").function(\"main\").return {\n"
+        ScriptRuns.Run r = run("probe process(\"" + loop + "\").function(\"main\").return {\n"
                 + "  printf(\"%d %d %s\\n\", @entry($argc), $return, probefunc())\n"
                 + "}\n", Target.command(List.of(loop.toString(), "250")));
         assertThat(r.err()).isEmpty();
@@ -206,23 +185,35 @@ class ScriptCompilerTest {
     @Test
     void usdtArguments() throws Exception {
         Path usdt = Fixtures.path("usdt");
-        Run r = run("global sum, hits\n"
+        ScriptRuns.Run r = run("global sum, hits\n"
                 + "probe process(\"" + usdt + "\").mark(\"tick\") { sum += $arg1 + $arg2 + $arg3; hits++ }\n"
                 + "probe end { printf(\"%d %d\\n\", hits, sum) }\n", Target.command(List.of(usdt.toString())));
         assertThat(r.err()).isEmpty();
         assertThat(r.out()).isEqualTo("100 500\n");
     }
 
+    /** Mark arguments that are globals read RIP-relative: one in .data, one in .bss (readelf shows the operands). */
+    @Test
+    void usdtArgumentsInGlobalsOfDataAndBss() throws Exception {
+        Path usdt = Fixtures.path("usdt");
+        assertThat(Fixtures.run("readelf", "-n", usdt.toString()))
+                .contains("Arguments: -4@data_global(%rip) -8@bss_global(%rip)");
+        ScriptRuns.Run r = run("probe process(\"" + usdt + "\").mark(\"globals\") { printf(\"%d %d\\n\", $arg1, $arg2) }\n",
+                Target.command(List.of(usdt.toString(), "4")));
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out()).isEqualTo("41 0\n42 3\n43 6\n44 9\n");
+    }
+
     @Test
     void runTimeErrorsAreStapsMessages() throws Exception {
-        Run r = begin("global z\nprobe begin { printf(\"%d\\n\", 1 / z) }\n");
+        ScriptRuns.Run r = begin("global z\nprobe begin { printf(\"%d\\n\", 1 / z) }\n");
         assertThat(r.errors()).isEqualTo(1);
         assertThat(r.err()).contains("ERROR: division by 0 near probe begin");
     }
 
     @Test
     void tryCatchHandlesRunTimeErrorsAndTheProbeGoesOn() throws Exception {
-        Run r = begin("global z, a[2]\nprobe begin {\n"
+        ScriptRuns.Run r = begin("global z, a[2]\nprobe begin {\n"
                 + "  try { x = 1 / z; println(\"not here\") } catch (msg) { printf(\"caught: %s\\n\", msg) }\n"
                 + "  try { a[1] = 1; a[2] = 2; a[3] = 3 } catch { println(\"full\") }\n"
                 + "  try { println(\"fine\") } catch { println(\"not here either\") }\n"
@@ -239,23 +230,23 @@ class ScriptCompilerTest {
      */
     @Test
     void maxActionEndsARunawayProbeAndCannotBeCaught() throws Exception {
-        Run fits = begin("global n\nprobe begin { for (i = 0; i < 4998; i++) n++; printf(\"%d\\n\", n); exit() }\n");
+        ScriptRuns.Run fits = begin("global n\nprobe begin { for (i = 0; i < 4998; i++) n++; printf(\"%d\\n\", n); exit() }\n");
         assertThat(fits.out()).isEqualTo("4998\n"); // 1 + 2 * 4998 + printf + exit = 9999 actions
         assertThat(fits.errors()).isZero();
 
-        Run over = begin("global n\nprobe begin { for (i = 0; i < 5000; i++) n++; printf(\"%d\\n\", n) }\n");
+        ScriptRuns.Run over = begin("global n\nprobe begin { for (i = 0; i < 5000; i++) n++; printf(\"%d\\n\", n) }\n");
         assertThat(over.out()).isEmpty(); // the printf never ran
         assertThat(over.errors()).isEqualTo(1);
         assertThat(over.err()).contains("ERROR: MAXACTION exceeded near probe begin");
 
-        Run loop = begin("probe begin { try { while (1) { } } catch { println(\"caught\") } }\n");
+        ScriptRuns.Run loop = begin("probe begin { try { while (1) { } } catch { println(\"caught\") } }\n");
         assertThat(loop.out()).isEmpty();
         assertThat(loop.err()).contains("ERROR: MAXACTION exceeded near probe begin");
     }
 
     @Test
     void unreadGlobalsAreDisplayedAtTheEnd() throws Exception {
-        Run r = begin("global count, label, st\nprobe begin { count = 10000; label = \"abc\"; st <<< 4; exit() }\n");
+        ScriptRuns.Run r = begin("global count, label, st\nprobe begin { count = 10000; label = \"abc\"; st <<< 4; exit() }\n");
         assertThat(r.out()).isEqualTo("count=0x2710\nlabel=\"abc\"\nst @count=1 @min=4 @max=4 @sum=4 @avg=4\n");
     }
 

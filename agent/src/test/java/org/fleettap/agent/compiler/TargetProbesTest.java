@@ -20,18 +20,11 @@ import org.junit.jupiter.api.Test;
 /** Probe kinds and builtins that need the kernel's help: parameters, stacks, syscalls, profiling. */
 class TargetProbesTest {
 
+    /** The script's output; the run must report no error. */
     private static String run(String text, Target target) throws Exception {
-        Compilation c = Frontend.check(new Source("test.stp", text));
-        assertThat(c.succeeded()).as(c.format()).isTrue();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        CompiledScript compiled = ScriptCompiler.compile(c.script().orElseThrow(), ProbeResolver.forTarget(target),
-                new PrintStream(out, true, StandardCharsets.UTF_8));
-        Session s = new Session(compiled.plan(), new PrintStream(err, true, StandardCharsets.UTF_8), 0);
-        compiled.bind(s);
-        s.run(target, Duration.ofSeconds(60), () -> false);
-        assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
-        return out.toString(StandardCharsets.UTF_8);
+        ScriptRuns.Run r = ScriptRuns.run(text, target);
+        assertThat(r.err()).isEmpty();
+        return r.out();
     }
 
     @Test
@@ -104,17 +97,10 @@ class TargetProbesTest {
                 + "save it with @entry)");
     }
 
-    private static String compileError(String text) throws Exception {
-        Compilation c = Frontend.check(new Source("test.stp", text));
-        assertThat(c.succeeded()).as(c.format()).isTrue();
-        try {
-            ScriptCompiler.compile(c.script().orElseThrow(), ProbeResolver.forTarget(Target.command(List.of("true"))),
-                    new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-        } catch (CompileException e) {
-            return e.diagnostics().get(0).location().file() + ":" + e.diagnostics().get(0).location().line() + ":"
-                    + e.diagnostics().get(0).location().column() + ": " + e.diagnostics().get(0).message();
-        }
-        throw new AssertionError("compiled: " + text);
+    private static String compileError(String text) {
+        CompileException e = ScriptRuns.compileError("test.stp", text, Target.command(List.of("true")));
+        var d = e.diagnostics().get(0);
+        return d.location().file() + ":" + d.location().line() + ":" + d.location().column() + ": " + d.message();
     }
 
     @Test

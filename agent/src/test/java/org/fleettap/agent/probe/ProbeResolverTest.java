@@ -47,7 +47,9 @@ class ProbeResolverTest {
         UprobeSite guarded = (UprobeSite) resolve("process(\"" + usdt + "\").mark(\"fixture:guarded\")").get(0);
         long semaphoreVaddr = Oracles.symbolValue(usdt, "fixture_guarded_semaphore");
         assertThat(guarded.refCtrOffset()).isEqualTo(Oracles.vaddrFileOffset(usdt, semaphoreVaddr));
-        assertThat(resolve("process(\"" + usdt + "\").mark(\"*\")")).hasSize(3);
+        assertThat(resolve("process(\"" + usdt + "\").mark(\"*\")")).extracting(s -> ((UprobeSite) s).name())
+                .containsExactly("mark(\"fixture:tick\")", "mark(\"fixture:done\")", "mark(\"fixture:guarded\")",
+                        "mark(\"fixture:globals\")");
     }
 
     @ParameterizedTest(name = "{0}")

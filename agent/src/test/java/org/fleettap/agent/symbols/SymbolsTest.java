@@ -38,16 +38,11 @@ class SymbolsTest {
     @Test
     void loadBiasesOfAProcessAndItsLibrariesAgreeWithGdb() throws Exception {
         Path waitloop = Fixtures.path("waitloop");
-        Process p = new ProcessBuilder(waitloop.toString(), "10", "0", "0").start();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
-                StandardCharsets.UTF_8))) {
-            assertThat(out.readLine()).isEqualTo("ready");
-            String gdb = Fixtures.run("gdb", "-batch", "-nx", "-p", Long.toString(p.pid()),
-                    "-ex", "print &f", "-ex", "print &pthread_create");
+        withWaitloop(List.of("print &f", "print &pthread_create"), (pid, gdb) -> {
             List<Long> addrs = GDB_ADDRESS.matcher(gdb).results()
                     .map(m -> Long.parseUnsignedLong(m.group(1), 16)).toList();
             assertThat(addrs).hasSize(2);
-            ProcessModules modules = ProcessModules.of((int) p.pid(), new ModuleCache());
+            ProcessModules modules = ProcessModules.of(pid, new ModuleCache());
 
             LoadedModule exe = modules.find(addrs.get(0)).orElseThrow();
             assertThat(exe.path()).isEqualTo(waitloop);
@@ -57,6 +52,23 @@ class SymbolsTest {
             assertThat(libc.path().getFileName().toString()).startsWith("libc.so");
             long nmValue = nmDynamic(libc.path(), "pthread_create");
             assertThat(libc.toLinkTime(addrs.get(1))).isEqualTo(nmValue);
+        });
+    }
+
+    /** What a test checks of the waitloop fixture while it waits: its pid and what gdb answered about it. */
+    private interface WaitloopCheck {
+        void check(int pid, String gdb) throws Exception;
+    }
+
+    /** Starts waitloop, waits until it is ready, asks gdb attached to it {@code commands}, and checks. */
+    private static void withWaitloop(List<String> commands, WaitloopCheck check) throws Exception {
+        Process p = new ProcessBuilder(Fixtures.path("waitloop").toString(), "10", "0", "0").start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                StandardCharsets.UTF_8))) {
+            assertThat(out.readLine()).isEqualTo("ready");
+            List<String> gdb = new java.util.ArrayList<>(List.of("gdb", "-batch", "-nx", "-p", Long.toString(p.pid())));
+            commands.forEach(c -> gdb.addAll(List.of("-ex", c)));
+            check.check((int) p.pid(), Fixtures.run(gdb.toArray(new String[0])));
         } finally {
             p.destroyForcibly();
         }
@@ -69,17 +81,11 @@ class SymbolsTest {
     @Test
     void dataAddressesAreNamedWithOffsetAndSizeAsNmGivesThem() throws Exception {
         Path waitloop = Fixtures.path("waitloop");
-        Process p = new ProcessBuilder(waitloop.toString(), "10", "0", "0").start();
-        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(),
-                StandardCharsets.UTF_8))) {
-            assertThat(out.readLine()).isEqualTo("ready");
-            String gdb = Fixtures.run("gdb", "-batch", "-nx", "-p", Long.toString(p.pid()),
-                    "-ex", "print &lock", "-ex", "print &calls", "-ex", "print (char *) &cond + 4",
-                    "-ex", "print &main_arena", "-ex", "print sizeof(main_arena)");
+        withWaitloop(List.of("print &lock", "print &calls", "print (char *) &cond + 4", "print &main_arena",
+                "print sizeof(main_arena)"), (pid, gdb) -> {
             List<Long> addrs = GDB_ADDRESS.matcher(gdb).results()
                     .map(m -> Long.parseUnsignedLong(m.group(1), 16)).toList();
             assertThat(addrs).as(gdb).hasSize(4);
-            int pid = (int) p.pid();
             Symbolizer symbolizer = new Symbolizer(new ModuleTracker(new ModuleCache()), DebugFiles.system());
             assertThat(symbolizer.symbolizeData(pid, addrs.get(0)))
                     .isEqualTo("lock+0x0/0x" + nmSize(waitloop, "lock") + " [" + waitloop + "]");
@@ -93,9 +99,7 @@ class SymbolsTest {
             assertThat(symbolizer.symbolizeData(pid, addrs.get(3))).matches("main_arena\\+0x0/0x"
                     + Long.toHexString(Long.parseLong(size.group(1))) + " \\[/.*/libc\\.so\\.6\\]");
             assertThat(symbolizer.symbolizeData(pid, 0x10)).isEqualTo("0x10");
-        } finally {
-            p.destroyForcibly();
-        }
+        });
     }
 
     /** The size nm -S gives a symbol of {@code binary}, in hex without leading zeros. */
