@@ -100,6 +100,11 @@ final class ProbeAssembler {
                     timers.add(new Plan.Timer(p.toString(), period, handler(probe, new Body(pt, false, entries), id)));
                     continue;
                 }
+                if (kind.equals("process") && p.size() == 2 && p.at(1).get().name().equals("end")
+                        && !p.at(1).get().hasArgument()) {
+                    processEnd(probe, pt, id, sites, handlers);
+                    continue;
+                }
                 List<ProbeSite> resolved;
                 try {
                     resolved = unit.resolver.resolve(p);
@@ -165,6 +170,51 @@ final class ProbeAssembler {
             }
         }
         return new Plan(sites, handlers, begin, end, timers, stackSites);
+    }
+
+    /**
+     * {@code process("PATH").end}: the exit of a process running PATH — one that started while the probes were
+     * armed (its entry point was hit) or that was running when they were armed. Its threads' exits are not its
+     * end: the body runs when the thread-group leader exits (sched:sched_process_exit with tid == pid). Returns
+     * false when an optional point ({@code ?}) resolves to nothing.
+     */
+    private boolean processEnd(Script.Probe probe, Script.Point pt, int id, List<ProbeSite> sites,
+            List<Handler> handlers) throws CompileException {
+        ProbePoint p = pt.point();
+        List<ProbeSite> starts;
+        List<ProbeSite> exits;
+        try {
+            starts = unit.resolver.resolve(new ProbePoint(List.of(p.first(), new ProbePoint.Component("begin", null))));
+            exits = unit.resolver.resolve(new ProbePoint(List.of(new ProbePoint.Component("kernel", null),
+                    new ProbePoint.Component("trace", "sched:sched_process_exit"))));
+        } catch (ProbeException | MissingFeatureException e) {
+            if (pt.optional()) {
+                return false;
+            }
+            throw CompileException.at(pt.location(), e.getMessage());
+        }
+        java.util.Set<Integer> live = new HashSet<>();
+        for (ProbeSite s : starts) {
+            live.addAll(org.fleettap.agent.target.Tasks.running(((UprobeSite) s).binary()));
+        }
+        Body b = new Body(pt, false, List.of());
+        b.sites = exits;
+        Handler body = handler(probe, b, id);
+        Handler started = ctx -> live.add(ctx.pid());
+        Handler ended = ctx -> {
+            if (ctx.tid() == ctx.pid() && live.remove(ctx.pid())) {
+                body.handle(ctx);
+            }
+        };
+        for (ProbeSite s : starts) {
+            sites.add(s);
+            handlers.add(started);
+        }
+        for (ProbeSite s : exits) {
+            sites.add(s);
+            handlers.add(ended);
+        }
+        return true;
     }
 
     private Handler handler(Script.Probe probe, Body b, int id) {

@@ -97,6 +97,13 @@ public final class ProbeResolver {
         ElfFile elf = elf(binary, point);
         ProbePoint.Component what = point.at(1).orElseThrow(() -> new ProbeException("probe point '" + point
                 + "': expected .function(\"NAME\") or .mark(\"NAME\") after process(...)"));
+        if (what.argument() == null && what.name().equals("begin")) {
+            expectEnd(point, 2);
+            return List.of(processStart(point, binary, elf));
+        }
+        if (what.argument() == null && what.name().equals("end")) {
+            throw new ProbeException("probe point '" + point + "': a process's end is a script probe (fleettap run)");
+        }
         String arg = what.stringArgument().orElseThrow(() -> new ProbeException("probe point '" + point + "': "
                 + what.name() + " needs a quoted name, e.g. " + what.name() + "(\"main\")"));
         switch (what.name()) {
@@ -111,6 +118,23 @@ public final class ProbeResolver {
             default:
                 throw new ProbeException("probe point '" + point + "': unknown process probe '." + what.name()
                         + "' (expected function or mark)");
+        }
+    }
+
+    /**
+     * {@code process("PATH").begin}: the program's entry point (ELF e_entry, after the dynamic loader has run), hit
+     * once in every process that starts running PATH. A library has no entry point of its own.
+     */
+    public UprobeSite processStart(ProbePoint point, Path binary, ElfFile elf) throws ProbeException {
+        if (elf.entry() == 0) {
+            throw new ProbeException("probe point '" + point + "': " + binary + " has no entry point (a library?): "
+                    + "only a program has a begin and an end");
+        }
+        try {
+            return new UprobeSite(point, "begin", binary, elf.fileOffset(elf.entry()), false, 0, List.of(), List.of());
+        } catch (ElfFormatException e) {
+            throw new ProbeException(binary + ": entry point 0x" + Long.toHexString(elf.entry()) + ": "
+                    + e.getMessage(), e);
         }
     }
 

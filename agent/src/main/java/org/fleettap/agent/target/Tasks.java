@@ -79,6 +79,26 @@ public final class Tasks {
         }
     }
 
+    /** The processes running {@code binary} now (their /proc/PID/exe is that file). */
+    public static java.util.Set<Integer> running(Path binary) {
+        java.util.Set<Integer> out = new java.util.TreeSet<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(Paths.get("/proc"), p -> p.getFileName().toString()
+                .chars().allMatch(Character::isDigit))) {
+            for (Path p : ds) {
+                try {
+                    if (Files.isSameFile(p.resolve("exe"), binary)) {
+                        out.add(Integer.parseInt(p.getFileName().toString()));
+                    }
+                } catch (IOException e) {
+                    // gone, a kernel thread, or not ours to read
+                }
+            }
+        } catch (IOException e) {
+            return out;
+        }
+        return out;
+    }
+
     /**
      * The parent process and the real and effective user ids of a running process, from /proc/PID/status; empty
      * when the process is gone.

@@ -192,6 +192,27 @@ class ScriptCompilerTest {
         assertThat(r.out()).isEqualTo("100 500\n");
     }
 
+    /** process.begin at the program's entry point, process.end once per process however many threads exit. */
+    @Test
+    void processBeginAndEndOncePerProcess() throws Exception {
+        Path loop = Fixtures.path("loop");
+        ScriptRuns.Run r = run("probe process(\"" + loop + "\").begin { printf(\"begin %s %d\\n\", execname(), pid() == target()) }\n"
+                + "probe process(\"" + loop + "\").end { printf(\"end %s %d\\n\", execname(), pid() == target()) }\n",
+                Target.command(List.of(loop.toString(), "5")));
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out()).isEqualTo("begin loop 1\nend loop 1\n");
+
+        Path threads = Fixtures.path("threads");
+        ScriptRuns.Run t = run("global n, exits, ends, leader\nprobe process.begin { n++ }\n"
+                + "probe kernel.trace(\"sched:sched_process_exit\") { exits++ }\n"
+                + "probe process.end { ends++; leader = tid() == pid() }\n"
+                + "probe end { printf(\"%d %d %d %d\\n\", n, exits, ends, leader) }\n",
+                Target.command("'" + threads + "' 4 10 > /dev/null"));
+        assertThat(t.err()).isEmpty();
+        // four worker threads and main exit; the end probe runs once, at main's exit
+        assertThat(t.out()).isEqualTo("1 5 1 1\n");
+    }
+
     /** Mark arguments that are globals read RIP-relative: one in .data, one in .bss (readelf shows the operands). */
     @Test
     void usdtArgumentsInGlobalsOfDataAndBss() throws Exception {
