@@ -1,13 +1,8 @@
 package org.fleettap.aggregate;
 
 import java.util.Arrays;
-import java.util.List;
 import java.util.Objects;
-import org.HdrHistogram.AbstractHistogram;
-import org.HdrHistogram.HistogramIterationValue;
-import org.HdrHistogram.PackedHistogram;
 import org.fleettap.proto.v1.Aggregate;
-import org.fleettap.proto.v1.HdrBuckets;
 import org.fleettap.proto.v1.QuantileSketch;
 
 /**
@@ -24,7 +19,7 @@ import org.fleettap.proto.v1.QuantileSketch;
  * <h2>Ownership</h2>
  *
  * A mutable accumulator, because recording happens per probe hit on the agent's hot path and must
- * not allocate (the sketch allocates only when it grows to a new bucket). It is not thread-safe:
+ * not allocate (the sketch allocates only when it grows by a bucket). It is not thread-safe:
  * one owner at a time records into it, merges into it, or reads it — the handler thread while a
  * window is open, then the exporter once the window is swapped out; the collector's merge loop. Hand
  * it to another thread only through something that orders memory (a queue, a lock). {@link #merge}
@@ -46,14 +41,13 @@ import org.fleettap.proto.v1.QuantileSketch;
  *
  * <h2>Quantiles</h2>
  *
- * The sketch is an HdrHistogram with {@value #SIGNIFICANT_VALUE_DIGITS} significant value digits
- * (256 sub-buckets per power of two, so a bucket is at most 1/128 of its values wide and values
- * below 256 are exact) for the values {@code >= 0}, and a second one for the magnitudes of the
- * negative values (HdrHistogram takes no negative values; magnitudes above {@code 2^63 - 2}, which
- * only {@code Long.MAX_VALUE} and {@code Long.MIN_VALUE} have, are recorded as {@code 2^63 - 2}, in
- * the same sketch bucket). Both are {@link PackedHistogram}s, whose memory grows with the
- * number of buckets in use rather than with the range of the values, and both are created on first
- * use. {@link #quantile(double) quantile(q)} is the nearest-rank quantile of HdrHistogram's
+ * The sketch counts values in the buckets of an HdrHistogram with {@value #SIGNIFICANT_VALUE_DIGITS}
+ * significant value digits (256 sub-buckets per power of two, so a bucket is at most 1/128 of its
+ * values wide and values below 256 are exact), one sketch for the values {@code >= 0} and one for
+ * the magnitudes of the negative values (HdrHistogram's buckets take no negative values;
+ * {@code Long.MIN_VALUE} counts as magnitude {@code 2^63 - 1}). Only buckets in use take memory (16
+ * bytes each); see {@link HdrSketch} for why HdrHistogram's own histogram classes do not hold the
+ * counts. {@link #quantile(double) quantile(q)} is the nearest-rank quantile of HdrHistogram's
  * {@code getValueAtPercentile}: the value of rank {@code max(1, ceil(q * count))} in ascending
  * order. Ranks 1 and {@code count} are {@link #min} and {@link #max}, exactly; any other is reported
  * as the largest value of its sketch bucket, clamped into {@code [min, max]}. So a quantile is never
@@ -70,12 +64,6 @@ public final class MergeableAggregate {
     public static final double RELATIVE_ERROR = 0.01;
 
     private static final String EMPTY = "empty aggregate";
-    /**
-     * Largest value given to a sketch. HdrHistogram takes {@code Long.MAX_VALUE} for "no value yet"
-     * in its minimum, so that value (and the magnitude of {@code Long.MIN_VALUE}, 2^63) is recorded
-     * as this one, which lies in the same sketch bucket.
-     */
-    private static final long SKETCH_MAX = Long.MAX_VALUE - 1;
 
     private long count;
     private long sum;
@@ -85,13 +73,20 @@ public final class MergeableAggregate {
     private long max = Long.MIN_VALUE;
     /** Counts per log2 bucket, by {@link Log2Buckets#stapSlot}. */
     private final long[] log2 = new long[Log2Buckets.COUNT];
-    /** Values >= 0; null until one is recorded. */
-    private PackedHistogram nonNegative;
-    /** Magnitudes of values < 0; null until one is recorded. */
-    private PackedHistogram negativeMagnitudes;
+    /** Values >= 0. */
+    private final HdrSketch nonNegative;
+    /** Magnitudes of values < 0. */
+    private final HdrSketch negativeMagnitudes;
 
     /** An empty aggregate. */
-    public MergeableAggregate() {}
+    public MergeableAggregate() {
+        this(new HdrSketch(), new HdrSketch());
+    }
+
+    private MergeableAggregate(HdrSketch nonNegative, HdrSketch negativeMagnitudes) {
+        this.nonNegative = nonNegative;
+        this.negativeMagnitudes = negativeMagnitudes;
+    }
 
     /** Adds one value ({@code s <<< value}). */
     public void record(long value) {
@@ -105,15 +100,9 @@ public final class MergeableAggregate {
         }
         log2[Log2Buckets.indexOf(value) - Log2Buckets.MIN_INDEX]++;
         if (value >= 0) {
-            if (nonNegative == null) {
-                nonNegative = newSketch();
-            }
-            nonNegative.recordValue(Math.min(value, SKETCH_MAX));
+            nonNegative.record(value);
         } else {
-            if (negativeMagnitudes == null) {
-                negativeMagnitudes = newSketch();
-            }
-            negativeMagnitudes.recordValue(value == Long.MIN_VALUE ? SKETCH_MAX : Math.min(-value, SKETCH_MAX));
+            negativeMagnitudes.record(value == Long.MIN_VALUE ? Long.MAX_VALUE : -value);
         }
     }
 
@@ -131,20 +120,18 @@ public final class MergeableAggregate {
         for (int i = 0; i < log2.length; i++) {
             log2[i] += source.log2[i];
         }
-        nonNegative = mergeSketch(nonNegative, source.nonNegative);
-        negativeMagnitudes = mergeSketch(negativeMagnitudes, source.negativeMagnitudes);
+        nonNegative.add(source.nonNegative);
+        negativeMagnitudes.add(source.negativeMagnitudes);
     }
 
     /** An independent aggregate equal to this one. */
     public MergeableAggregate copy() {
-        MergeableAggregate c = new MergeableAggregate();
+        MergeableAggregate c = new MergeableAggregate(nonNegative.copy(), negativeMagnitudes.copy());
         c.count = count;
         c.sum = sum;
         c.min = min;
         c.max = max;
         System.arraycopy(log2, 0, c.log2, 0, log2.length);
-        c.nonNegative = nonNegative == null ? null : nonNegative.copy();
-        c.negativeMagnitudes = negativeMagnitudes == null ? null : negativeMagnitudes.copy();
         return c;
     }
 
@@ -214,14 +201,13 @@ public final class MergeableAggregate {
         if (rank == count) {
             return max;
         }
-        long negatives = negativeMagnitudes == null ? 0 : negativeMagnitudes.getTotalCount();
+        long negatives = negativeMagnitudes.total();
         long estimate;
         if (rank <= negatives) {
             // Ascending values run through the negative magnitudes in descending order.
-            long magnitude = valueAtRank(negativeMagnitudes, negatives - rank + 1);
-            estimate = -negativeMagnitudes.lowestEquivalentValue(magnitude);
+            estimate = -negativeMagnitudes.lowestAtRank(negatives - rank + 1);
         } else {
-            estimate = valueAtRank(nonNegative, rank - negatives);
+            estimate = nonNegative.highestAtRank(rank - negatives);
         }
         return Math.max(min, Math.min(max, estimate));
     }
@@ -251,11 +237,11 @@ public final class MergeableAggregate {
         }
         QuantileSketch.Builder sketch = QuantileSketch.newBuilder()
                 .setSignificantValueDigits(SIGNIFICANT_VALUE_DIGITS);
-        if (nonNegative != null) {
-            sketch.setNonNegative(buckets(nonNegative));
+        if (nonNegative.total() > 0) {
+            sketch.setNonNegative(nonNegative.toProto());
         }
-        if (negativeMagnitudes != null) {
-            sketch.setNegativeMagnitudes(buckets(negativeMagnitudes));
+        if (negativeMagnitudes.total() > 0) {
+            sketch.setNegativeMagnitudes(negativeMagnitudes.toProto());
         }
         return b.setQuantiles(sketch).build();
     }
@@ -268,13 +254,12 @@ public final class MergeableAggregate {
      */
     public static MergeableAggregate fromProto(Aggregate message) throws InvalidAggregateException {
         Objects.requireNonNull(message, "message");
-        MergeableAggregate a = new MergeableAggregate();
         if (message.getCount() == 0) {
             if (message.getSum() != 0 || message.hasMin() || message.hasMax() || message.getLog2CountsCount() != 0
                     || message.getLog2FirstBucket() != 0 || message.hasQuantiles()) {
                 throw new InvalidAggregateException("empty aggregate (count 0) carries values");
             }
-            return a;
+            return new MergeableAggregate();
         }
         if (message.getCount() < 0) {
             throw new InvalidAggregateException(
@@ -286,23 +271,27 @@ public final class MergeableAggregate {
         if (message.getMin() > message.getMax()) {
             throw new InvalidAggregateException("min " + message.getMin() + " is above max " + message.getMax());
         }
-        a.count = message.getCount();
-        a.sum = message.getSum();
-        a.min = message.getMin();
-        a.max = message.getMax();
-        long negatives = a.readLog2(message);
+        long[] log2 = new long[Log2Buckets.COUNT];
+        long negatives = readLog2(message, log2);
         if (!message.hasQuantiles()) {
-            throw new InvalidAggregateException("count is " + a.count + " but the quantile sketch is missing");
+            throw new InvalidAggregateException(
+                    "count is " + message.getCount() + " but the quantile sketch is missing");
         }
         QuantileSketch sketch = message.getQuantiles();
         if (sketch.getSignificantValueDigits() != SIGNIFICANT_VALUE_DIGITS) {
             throw new InvalidAggregateException("quantile sketch has " + sketch.getSignificantValueDigits()
                     + " significant value digits; this reader uses " + SIGNIFICANT_VALUE_DIGITS);
         }
-        a.nonNegative = readSketch("non-negative", sketch.hasNonNegative(), sketch.getNonNegative(),
-                a.count - negatives);
-        a.negativeMagnitudes = readSketch("negative", sketch.hasNegativeMagnitudes(),
-                sketch.getNegativeMagnitudes(), negatives);
+        MergeableAggregate a = new MergeableAggregate(
+                HdrSketch.fromProto("non-negative", sketch.hasNonNegative(), sketch.getNonNegative(),
+                        message.getCount() - negatives),
+                HdrSketch.fromProto("negative", sketch.hasNegativeMagnitudes(), sketch.getNegativeMagnitudes(),
+                        negatives));
+        a.count = message.getCount();
+        a.sum = message.getSum();
+        a.min = message.getMin();
+        a.max = message.getMax();
+        System.arraycopy(log2, 0, a.log2, 0, log2.length);
         return a;
     }
 
@@ -312,8 +301,8 @@ public final class MergeableAggregate {
         return o instanceof MergeableAggregate a
                 && count == a.count && sum == a.sum && min == a.min && max == a.max
                 && Arrays.equals(log2, a.log2)
-                && Objects.equals(nonNegative, a.nonNegative)
-                && Objects.equals(negativeMagnitudes, a.negativeMagnitudes);
+                && nonNegative.equals(a.nonNegative)
+                && negativeMagnitudes.equals(a.negativeMagnitudes);
     }
 
     @Override
@@ -333,20 +322,20 @@ public final class MergeableAggregate {
         return Math.min(n, Math.max(1, r));
     }
 
-    /** Reads and checks the log2 buckets; returns how many values they hold below 0. */
-    private long readLog2(Aggregate message) throws InvalidAggregateException {
-        List<Long> counts = message.getLog2CountsList();
+    /** Reads and checks the log2 buckets into log2; returns how many values they hold below 0. */
+    private static long readLog2(Aggregate message, long[] log2) throws InvalidAggregateException {
+        int n = message.getLog2CountsCount();
         int first = message.getLog2FirstBucket();
-        int expectedFirst = Log2Buckets.indexOf(min);
-        int expectedLast = Log2Buckets.indexOf(max);
-        if (first != expectedFirst || counts.size() != expectedLast - expectedFirst + 1) {
-            throw new InvalidAggregateException("log2 buckets " + first + ".." + (first + counts.size() - 1)
+        int expectedFirst = Log2Buckets.indexOf(message.getMin());
+        int expectedLast = Log2Buckets.indexOf(message.getMax());
+        if (first != expectedFirst || n != expectedLast - expectedFirst + 1) {
+            throw new InvalidAggregateException("log2 buckets " + first + ".." + (first + n - 1)
                     + " do not span the buckets of min and max, " + expectedFirst + ".." + expectedLast);
         }
         long total = 0;
         long negatives = 0;
-        for (int i = 0; i < counts.size(); i++) {
-            long c = counts.get(i);
+        for (int i = 0; i < n; i++) {
+            long c = message.getLog2Counts(i);
             int index = first + i;
             if (c < 0) {
                 throw new InvalidAggregateException(
@@ -361,54 +350,11 @@ public final class MergeableAggregate {
                 negatives += c;
             }
         }
-        if (total != count) {
-            throw new InvalidAggregateException("log2 counts add up to " + total + ", count is " + count);
+        if (total != message.getCount()) {
+            throw new InvalidAggregateException(
+                    "log2 counts add up to " + total + ", count is " + message.getCount());
         }
         return negatives;
-    }
-
-    private static PackedHistogram readSketch(String part, boolean present, HdrBuckets buckets, long expected)
-            throws InvalidAggregateException {
-        if (expected == 0) {
-            if (present) {
-                throw new InvalidAggregateException("quantile sketch has " + part + " buckets but no "
-                        + part + " value was recorded");
-            }
-            return null;
-        }
-        int n = buckets.getCountsCount();
-        if (n == 0 || buckets.getLowestValueDeltasCount() != n) {
-            throw new InvalidAggregateException("quantile sketch " + part + " part has "
-                    + buckets.getLowestValueDeltasCount() + " values and " + n + " counts, "
-                    + expected + " recorded");
-        }
-        PackedHistogram h = newSketch();
-        long value = 0;
-        long total = 0;
-        for (int i = 0; i < n; i++) {
-            long delta = buckets.getLowestValueDeltas(i);
-            if (delta < 0 || (i > 0 && delta == 0) || value + delta < value) {
-                throw new InvalidAggregateException("quantile sketch " + part + " bucket " + i + ": value delta "
-                        + Long.toUnsignedString(delta) + " after " + value + " is out of order or range");
-            }
-            value += delta;
-            if (h.lowestEquivalentValue(value) != value) {
-                throw new InvalidAggregateException("quantile sketch " + part + " bucket " + i + ": " + value
-                        + " is not where a bucket starts");
-            }
-            long c = buckets.getCounts(i);
-            if (c <= 0) {
-                throw new InvalidAggregateException("quantile sketch " + part + " bucket " + i + ": count "
-                        + Long.toUnsignedString(c) + " is not positive or too large");
-            }
-            total = addCounts(total, c, "quantile sketch " + part + " counts");
-            h.recordValueWithCount(value, c);
-        }
-        if (total != expected) {
-            throw new InvalidAggregateException("quantile sketch " + part + " counts add up to " + total
-                    + ", the log2 buckets hold " + expected);
-        }
-        return h;
     }
 
     private static long addCounts(long total, long c, String what) throws InvalidAggregateException {
@@ -417,44 +363,6 @@ public final class MergeableAggregate {
             throw new InvalidAggregateException(what + " add up to more than " + Long.MAX_VALUE);
         }
         return t;
-    }
-
-    private static HdrBuckets buckets(PackedHistogram h) {
-        HdrBuckets.Builder b = HdrBuckets.newBuilder();
-        long previous = 0;
-        for (HistogramIterationValue v : h.recordedValues()) {
-            long lowest = h.lowestEquivalentValue(v.getValueIteratedTo());
-            b.addLowestValueDeltas(lowest - previous).addCounts(v.getCountAtValueIteratedTo());
-            previous = lowest;
-        }
-        return b.build();
-    }
-
-    /** The largest value of the sketch bucket that holds the value of the given 1-based rank. */
-    private static long valueAtRank(AbstractHistogram h, long rank) {
-        long seen = 0;
-        for (HistogramIterationValue v : h.recordedValues()) {
-            seen += v.getCountAtValueIteratedTo();
-            if (seen >= rank) {
-                return v.getValueIteratedTo();
-            }
-        }
-        throw new IllegalStateException("quantile sketch holds " + seen + " values, rank " + rank + " asked");
-    }
-
-    private static PackedHistogram mergeSketch(PackedHistogram into, PackedHistogram from) {
-        if (from == null) {
-            return into;
-        }
-        if (into == null) {
-            return from.copy();
-        }
-        into.add(from);
-        return into;
-    }
-
-    private static PackedHistogram newSketch() {
-        return new PackedHistogram(SIGNIFICANT_VALUE_DIGITS);
     }
 
     private void requireValues() {

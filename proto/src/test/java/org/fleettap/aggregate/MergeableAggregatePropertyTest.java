@@ -16,7 +16,10 @@ import net.jqwik.api.Provide;
 import net.jqwik.api.Tuple;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.Size;
+import org.HdrHistogram.Histogram;
+import org.HdrHistogram.HistogramIterationValue;
 import org.fleettap.proto.v1.Aggregate;
+import org.fleettap.proto.v1.HdrBuckets;
 
 /**
  * Merging is associative and commutative, exactly, and quantiles of merged aggregates stay within
@@ -86,6 +89,21 @@ final class MergeableAggregatePropertyTest {
         assertSame(merged(of(a), of(b)), merged(of(b), of(a)));
     }
 
+    /** A few values into many (a window into a running total) and many into a few agree. */
+    @Property(tries = 300)
+    void fewIntoManyEqualsManyIntoFew(@ForAll("many") @Size(min = 500) List<Long> many,
+            @ForAll("parts") @Size(max = 8) List<Long> few) {
+        List<Long> all = new ArrayList<>(many);
+        all.addAll(few);
+        MergeableAggregate fewIntoMany = of(many);
+        fewIntoMany.merge(of(few));
+        MergeableAggregate manyIntoFew = of(few);
+        manyIntoFew.merge(of(many));
+
+        assertSame(fewIntoMany, of(all));
+        assertSame(manyIntoFew, of(all));
+    }
+
     /** However the values are split (hosts, windows) and merged, the result is one aggregate of all. */
     @Property(tries = 300)
     void anySplitMergedInAnyOrderEqualsRecordingAll(@ForAll("many") List<Long> values,
@@ -145,6 +163,42 @@ final class MergeableAggregatePropertyTest {
                 .isLessThanOrEqualTo(new BigDecimal(magnitude).multiply(BigDecimal.valueOf(MergeableAggregate.RELATIVE_ERROR)));
     }
 
+    /**
+     * The sketch holds exactly what HdrHistogram's own Histogram holds for the same values (same
+     * buckets, same counts), and quantiles are its getValueAtPercentile, except that ranks 1 and n
+     * are the exact min and max and the rest are clamped into [min, max].
+     */
+    @Property(tries = 300)
+    void sketchIsWhatHdrHistogramRecords(@ForAll("manyNonNegative") List<Long> values) {
+        Histogram hdr = new Histogram(MergeableAggregate.SIGNIFICANT_VALUE_DIGITS);
+        values.forEach(hdr::recordValue);
+        List<Long> lows = new ArrayList<>();
+        List<Long> counts = new ArrayList<>();
+        for (HistogramIterationValue v : hdr.recordedValues()) {
+            lows.add(hdr.lowestEquivalentValue(v.getValueIteratedTo()));
+            counts.add(v.getCountAtValueIteratedTo());
+        }
+        MergeableAggregate a = of(values);
+        HdrBuckets sketch = a.toProto().getQuantiles().getNonNegative();
+        List<Long> sketchLows = new ArrayList<>();
+        long low = 0;
+        for (long delta : sketch.getLowestValueDeltasList()) {
+            low += delta;
+            sketchLows.add(low);
+        }
+
+        assertThat(sketchLows).isEqualTo(lows);
+        assertThat(sketch.getCountsList()).isEqualTo(counts);
+        for (BigDecimal q : QUANTILES) {
+            long rank = new BigDecimal(values.size()).multiply(q).setScale(0, java.math.RoundingMode.CEILING)
+                    .max(BigDecimal.ONE).longValueExact();
+            long expected = rank == 1 ? a.min()
+                    : rank == values.size() ? a.max()
+                    : Math.max(a.min(), Math.min(a.max(), hdr.getValueAtPercentile(q.doubleValue() * 100)));
+            assertThat(a.quantile(q.doubleValue())).as("q=%s", q).isEqualTo(expected);
+        }
+    }
+
     @Property
     void roundTripThroughTheWireIsExact(@ForAll("many") List<Long> values) throws Exception {
         MergeableAggregate a = of(values);
@@ -169,6 +223,15 @@ final class MergeableAggregatePropertyTest {
     @Provide
     Arbitrary<List<Long>> parts() {
         return values().list().ofMaxSize(60);
+    }
+
+    @Provide
+    Arbitrary<List<Long>> manyNonNegative() {
+        return Arbitraries.frequencyOf(List.of(
+                        Tuple.of(1, Arbitraries.longs().between(0, Long.MAX_VALUE)),
+                        Tuple.of(2, Arbitraries.longs().between(0, 300)),
+                        Tuple.of(3, Arbitraries.longs().between(0, 10_000_000_000L))))
+                .list().ofMinSize(1).ofMaxSize(2_000);
     }
 
     @Provide
