@@ -1,0 +1,373 @@
+package org.fleettap.aggregate;
+
+import java.util.Arrays;
+import java.util.Objects;
+import org.fleettap.proto.v1.Aggregate;
+import org.fleettap.proto.v1.QuantileSketch;
+
+/**
+ * What a statistic recorded: count, sum, min, max, stap's {@code @hist_log} buckets
+ * ({@link Log2Buckets}) and a quantile sketch, mergeable across hosts and time windows.
+ *
+ * <h2>Merging</h2>
+ *
+ * {@link #merge} adds counts, sums, buckets and sketch counts and takes the smaller minimum and the
+ * larger maximum. Each of these is associative and commutative and exact, so however values are
+ * split into aggregates and in whatever order those are merged, the result is equal (by
+ * {@link #equals}) to the aggregate of all the values recorded into one, quantiles included.
+ *
+ * <h2>Ownership</h2>
+ *
+ * A mutable accumulator, because recording happens per probe hit on the agent's hot path and must
+ * not allocate (the sketch allocates only when it grows by a bucket). It is not thread-safe:
+ * one owner at a time records into it, merges into it, or reads it — the handler thread while a
+ * window is open, then the exporter once the window is swapped out; the collector's merge loop. Hand
+ * it to another thread only through something that orders memory (a queue, a lock). {@link #merge}
+ * reads its argument without changing it or keeping any part of it, and {@link #copy} makes an
+ * independent aggregate.
+ *
+ * <h2>Arithmetic</h2>
+ *
+ * The sum wraps in two's-complement 64 bits, as stap's {@code @sum} does; {@link #avg} divides that
+ * sum and truncates toward zero, as stap's {@code @avg}. The count is a {@code long}: merging more
+ * than {@code 2^63 - 1} values is not supported.
+ *
+ * <h2>Empty</h2>
+ *
+ * A new aggregate is empty: {@link #count} and {@link #sum} are 0, every bucket is 0, and
+ * {@link #min}, {@link #max}, {@link #avg}, {@link #quantile} and {@link #summary} throw
+ * {@link IllegalStateException} ("empty aggregate", as stap reports {@code @min} of nothing).
+ * Merging an empty aggregate changes nothing.
+ *
+ * <h2>Quantiles</h2>
+ *
+ * The sketch counts values in the buckets of an HdrHistogram with {@value #SIGNIFICANT_VALUE_DIGITS}
+ * significant value digits (256 sub-buckets per power of two, so a bucket is at most 1/128 of its
+ * values wide and values below 256 are exact), one sketch for the values {@code >= 0} and one for
+ * the magnitudes of the negative values (HdrHistogram's buckets take no negative values;
+ * {@code Long.MIN_VALUE} counts as magnitude {@code 2^63 - 1}). Only buckets in use take memory (16
+ * bytes each); see {@link HdrSketch} for why HdrHistogram's own histogram classes do not hold the
+ * counts. {@link #quantile(double) quantile(q)} is the nearest-rank quantile of HdrHistogram's
+ * {@code getValueAtPercentile}: the value of rank {@code max(1, ceil(q * count))} in ascending
+ * order. Ranks 1 and {@code count} are {@link #min} and {@link #max}, exactly; any other is reported
+ * as the largest value of its sketch bucket, clamped into {@code [min, max]}. So a quantile is never
+ * below the exact one and exceeds it by less than 1/128 (within {@value #RELATIVE_ERROR}) of the
+ * exact quantile's magnitude.
+ */
+public final class MergeableAggregate {
+    /** Precision of the quantile sketch (HdrHistogram's numberOfSignificantValueDigits). */
+    public static final int SIGNIFICANT_VALUE_DIGITS = 2;
+    /**
+     * Bound on the relative error of {@link #quantile}: {@code |estimate - exact| <= 0.01 * |exact|}
+     * (in fact below 1/128 of it).
+     */
+    public static final double RELATIVE_ERROR = 0.01;
+
+    private static final String EMPTY = "empty aggregate";
+
+    private long count;
+    private long sum;
+    /** Long.MAX_VALUE while empty: the identity of min, so merging needs no special case. */
+    private long min = Long.MAX_VALUE;
+    /** Long.MIN_VALUE while empty: the identity of max. */
+    private long max = Long.MIN_VALUE;
+    /** Counts per log2 bucket, by {@link Log2Buckets#stapSlot}. */
+    private final long[] log2 = new long[Log2Buckets.COUNT];
+    /** Values >= 0. */
+    private final HdrSketch nonNegative;
+    /** Magnitudes of values < 0. */
+    private final HdrSketch negativeMagnitudes;
+
+    /** An empty aggregate. */
+    public MergeableAggregate() {
+        this(new HdrSketch(), new HdrSketch());
+    }
+
+    private MergeableAggregate(HdrSketch nonNegative, HdrSketch negativeMagnitudes) {
+        this.nonNegative = nonNegative;
+        this.negativeMagnitudes = negativeMagnitudes;
+    }
+
+    /** Adds one value ({@code s <<< value}). */
+    public void record(long value) {
+        count++;
+        sum += value;
+        if (value < min) {
+            min = value;
+        }
+        if (value > max) {
+            max = value;
+        }
+        log2[Log2Buckets.indexOf(value) - Log2Buckets.MIN_INDEX]++;
+        if (value >= 0) {
+            nonNegative.record(value);
+        } else {
+            negativeMagnitudes.record(value == Long.MIN_VALUE ? Long.MAX_VALUE : -value);
+        }
+    }
+
+    /**
+     * Adds everything {@code other} recorded to this aggregate. {@code other} is left as it was;
+     * merging an aggregate into itself doubles it.
+     */
+    public void merge(MergeableAggregate other) {
+        Objects.requireNonNull(other, "other");
+        MergeableAggregate source = other == this ? copy() : other;
+        count += source.count;
+        sum += source.sum;
+        min = Math.min(min, source.min);
+        max = Math.max(max, source.max);
+        for (int i = 0; i < log2.length; i++) {
+            log2[i] += source.log2[i];
+        }
+        nonNegative.add(source.nonNegative);
+        negativeMagnitudes.add(source.negativeMagnitudes);
+    }
+
+    /** An independent aggregate equal to this one. */
+    public MergeableAggregate copy() {
+        MergeableAggregate c = new MergeableAggregate(nonNegative.copy(), negativeMagnitudes.copy());
+        c.count = count;
+        c.sum = sum;
+        c.min = min;
+        c.max = max;
+        System.arraycopy(log2, 0, c.log2, 0, log2.length);
+        return c;
+    }
+
+    public boolean isEmpty() {
+        return count == 0;
+    }
+
+    /** Number of values recorded ({@code @count}); 0 when empty. */
+    public long count() {
+        return count;
+    }
+
+    /** Sum of the values, wrapping in 64 bits ({@code @sum}); 0 when empty. */
+    public long sum() {
+        return sum;
+    }
+
+    /** Smallest value ({@code @min}). @throws IllegalStateException when empty */
+    public long min() {
+        requireValues();
+        return min;
+    }
+
+    /** Largest value ({@code @max}). @throws IllegalStateException when empty */
+    public long max() {
+        requireValues();
+        return max;
+    }
+
+    /**
+     * {@code sum / count} truncated toward zero ({@code @avg}).
+     *
+     * @throws IllegalStateException when empty
+     */
+    public long avg() {
+        requireValues();
+        return sum / count;
+    }
+
+    /**
+     * Number of values in a {@code @hist_log} bucket.
+     *
+     * @param index a bucket of {@link Log2Buckets}, -64..63
+     * @throws IllegalArgumentException if {@code index} is outside -64..63
+     */
+    public long log2Bucket(int index) {
+        return log2[Log2Buckets.stapSlot(index)];
+    }
+
+    /**
+     * The quantile {@code q} (0.5 for the median): the nearest-rank value of rank
+     * {@code max(1, ceil(q * count))}, at most {@value #RELATIVE_ERROR} of its magnitude above it;
+     * see the class comment.
+     *
+     * @throws IllegalArgumentException if {@code q} is not within [0, 1]
+     * @throws IllegalStateException when empty
+     */
+    public long quantile(double q) {
+        if (!(q >= 0 && q <= 1)) {
+            throw new IllegalArgumentException("quantile must be within [0, 1], got " + q);
+        }
+        requireValues();
+        long rank = rank(q, count);
+        if (rank == 1) {
+            return min;
+        }
+        if (rank == count) {
+            return max;
+        }
+        long negatives = negativeMagnitudes.total();
+        long estimate;
+        if (rank <= negatives) {
+            // Ascending values run through the negative magnitudes in descending order.
+            estimate = -negativeMagnitudes.lowestAtRank(negatives - rank + 1);
+        } else {
+            estimate = nonNegative.highestAtRank(rank - negatives);
+        }
+        return Math.max(min, Math.min(max, estimate));
+    }
+
+    /**
+     * count, sum, min, max, avg, p50, p90, p99.
+     *
+     * @throws IllegalStateException when empty
+     */
+    public Summary summary() {
+        requireValues();
+        return new Summary(count, sum, min, max, avg(), quantile(0.5), quantile(0.9), quantile(0.99));
+    }
+
+    /** This aggregate as the wire message (canonical: equal aggregates give equal messages). */
+    public Aggregate toProto() {
+        Aggregate.Builder b = Aggregate.newBuilder().setCount(count).setSum(sum);
+        if (count == 0) {
+            return b.build();
+        }
+        b.setMin(min).setMax(max);
+        int first = Log2Buckets.stapSlot(Log2Buckets.indexOf(min));
+        int last = Log2Buckets.stapSlot(Log2Buckets.indexOf(max));
+        b.setLog2FirstBucket(first + Log2Buckets.MIN_INDEX);
+        for (int slot = first; slot <= last; slot++) {
+            b.addLog2Counts(log2[slot]);
+        }
+        QuantileSketch.Builder sketch = QuantileSketch.newBuilder()
+                .setSignificantValueDigits(SIGNIFICANT_VALUE_DIGITS);
+        if (nonNegative.total() > 0) {
+            sketch.setNonNegative(nonNegative.toProto());
+        }
+        if (negativeMagnitudes.total() > 0) {
+            sketch.setNegativeMagnitudes(negativeMagnitudes.toProto());
+        }
+        return b.setQuantiles(sketch).build();
+    }
+
+    /**
+     * Reads a wire message, checking that its parts agree with each other.
+     *
+     * @throws InvalidAggregateException if they do not, or the sketch has another precision than
+     *     {@value #SIGNIFICANT_VALUE_DIGITS} significant digits
+     */
+    public static MergeableAggregate fromProto(Aggregate message) throws InvalidAggregateException {
+        Objects.requireNonNull(message, "message");
+        if (message.getCount() == 0) {
+            if (message.getSum() != 0 || message.hasMin() || message.hasMax() || message.getLog2CountsCount() != 0
+                    || message.getLog2FirstBucket() != 0 || message.hasQuantiles()) {
+                throw new InvalidAggregateException("empty aggregate (count 0) carries values");
+            }
+            return new MergeableAggregate();
+        }
+        if (message.getCount() < 0) {
+            throw new InvalidAggregateException(
+                    "count " + Long.toUnsignedString(message.getCount()) + " is too large");
+        }
+        if (!message.hasMin() || !message.hasMax()) {
+            throw new InvalidAggregateException("count is " + message.getCount() + " but min or max is missing");
+        }
+        if (message.getMin() > message.getMax()) {
+            throw new InvalidAggregateException("min " + message.getMin() + " is above max " + message.getMax());
+        }
+        long[] log2 = new long[Log2Buckets.COUNT];
+        long negatives = readLog2(message, log2);
+        if (!message.hasQuantiles()) {
+            throw new InvalidAggregateException(
+                    "count is " + message.getCount() + " but the quantile sketch is missing");
+        }
+        QuantileSketch sketch = message.getQuantiles();
+        if (sketch.getSignificantValueDigits() != SIGNIFICANT_VALUE_DIGITS) {
+            throw new InvalidAggregateException("quantile sketch has " + sketch.getSignificantValueDigits()
+                    + " significant value digits; this reader uses " + SIGNIFICANT_VALUE_DIGITS);
+        }
+        MergeableAggregate a = new MergeableAggregate(
+                HdrSketch.fromProto("non-negative", sketch.hasNonNegative(), sketch.getNonNegative(),
+                        message.getCount() - negatives),
+                HdrSketch.fromProto("negative", sketch.hasNegativeMagnitudes(), sketch.getNegativeMagnitudes(),
+                        negatives));
+        a.count = message.getCount();
+        a.sum = message.getSum();
+        a.min = message.getMin();
+        a.max = message.getMax();
+        System.arraycopy(log2, 0, a.log2, 0, log2.length);
+        return a;
+    }
+
+    /** True if {@code o} is an aggregate of the same count, sum, min, max, buckets and sketches. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof MergeableAggregate a
+                && count == a.count && sum == a.sum && min == a.min && max == a.max
+                && Arrays.equals(log2, a.log2)
+                && nonNegative.equals(a.nonNegative)
+                && negativeMagnitudes.equals(a.negativeMagnitudes);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(count, sum, min, max, Arrays.hashCode(log2));
+    }
+
+    @Override
+    public String toString() {
+        return count == 0 ? "MergeableAggregate[empty]"
+                : "MergeableAggregate[count=" + count + " sum=" + sum + " min=" + min + " max=" + max + "]";
+    }
+
+    /** Rank of quantile q among n values: HdrHistogram's, a ulp below q so that q * n = k gives k. */
+    static long rank(double q, long n) {
+        long r = (long) Math.ceil(Math.nextDown(q) * n);
+        return Math.min(n, Math.max(1, r));
+    }
+
+    /** Reads and checks the log2 buckets into log2; returns how many values they hold below 0. */
+    private static long readLog2(Aggregate message, long[] log2) throws InvalidAggregateException {
+        int n = message.getLog2CountsCount();
+        int first = message.getLog2FirstBucket();
+        int expectedFirst = Log2Buckets.indexOf(message.getMin());
+        int expectedLast = Log2Buckets.indexOf(message.getMax());
+        if (first != expectedFirst || n != expectedLast - expectedFirst + 1) {
+            throw new InvalidAggregateException("log2 buckets " + first + ".." + (first + n - 1)
+                    + " do not span the buckets of min and max, " + expectedFirst + ".." + expectedLast);
+        }
+        long total = 0;
+        long negatives = 0;
+        for (int i = 0; i < n; i++) {
+            long c = message.getLog2Counts(i);
+            int index = first + i;
+            if (c < 0) {
+                throw new InvalidAggregateException(
+                        "log2 bucket " + index + " count " + Long.toUnsignedString(c) + " is too large");
+            }
+            if (c == 0 && (index == expectedFirst || index == expectedLast)) {
+                throw new InvalidAggregateException("log2 bucket " + index + " of min or max is empty");
+            }
+            log2[Log2Buckets.stapSlot(index)] = c;
+            total = addCounts(total, c, "log2 counts");
+            if (index < 0) {
+                negatives += c;
+            }
+        }
+        if (total != message.getCount()) {
+            throw new InvalidAggregateException(
+                    "log2 counts add up to " + total + ", count is " + message.getCount());
+        }
+        return negatives;
+    }
+
+    private static long addCounts(long total, long c, String what) throws InvalidAggregateException {
+        long t = total + c;
+        if (t < 0) {
+            throw new InvalidAggregateException(what + " add up to more than " + Long.MAX_VALUE);
+        }
+        return t;
+    }
+
+    private void requireValues() {
+        if (count == 0) {
+            throw new IllegalStateException(EMPTY);
+        }
+    }
+}
