@@ -48,6 +48,14 @@ public final class CompiledScript {
         return this;
     }
 
+    /**
+     * Starts exporting the script's statistics and numbers as deltas (the agent's fleet mode); from now on each
+     * {@code <<<} also feeds the delta. Call once, before the session runs.
+     */
+    public ScriptExport export() {
+        return new ScriptExport(state, globals);
+    }
+
     /** Prints the globals the script wrote but never read, as stap does at the end of a run. */
     public void printUnreadGlobals(PrintStream out) {
         StringBuilder sb = new StringBuilder();

@@ -60,6 +60,8 @@ public final class StapMap {
     private int size;
     private int[] table;
 
+    private boolean trackDeltas;
+
     public StapMap(MapDecl decl) {
         this.decl = Objects.requireNonNull(decl, "decl");
         this.columns = decl.keyTypes().size();
@@ -76,6 +78,17 @@ public final class StapMap {
         this.stringColumns = strings;
         this.capacity = decl.capacity();
         allocate(Math.min(INITIAL_ENTRIES, capacity));
+    }
+
+    /**
+     * From now on, every statistic of this array (those there and those to come) keeps what is added to it
+     * since the agent last exported it ({@link Stat#takeDelta()}).
+     */
+    public void trackDeltas() {
+        trackDeltas = true;
+        for (Cursor c = foreach(); c.next();) {
+            c.valueStat().trackDelta();
+        }
     }
 
     public MapDecl decl() {
@@ -520,7 +533,12 @@ public final class StapMap {
         switch (decl.valueKind()) {
             case LONG -> longValues[e] = 0;
             case STRING -> stringValues[e] = "";
-            case STAT -> statValues[e] = new Stat(decl.histogram());
+            case STAT -> {
+                statValues[e] = new Stat(decl.histogram());
+                if (trackDeltas) {
+                    statValues[e].trackDelta();
+                }
+            }
         }
         prev[e] = tail;
         next[e] = -1;

@@ -2,6 +2,7 @@ package org.fleettap.agent.runtime;
 
 import java.util.Arrays;
 import java.util.Objects;
+import org.fleettap.aggregate.MergeableAggregate;
 
 /**
  * A statistic fed by {@code <<<}: count, sum, min, max and, if its {@link HistogramSpec} asks, a
@@ -23,6 +24,8 @@ public final class Stat {
     private long sum;
     private long min;
     private long max;
+    /** What was added since the last {@link #takeDelta()}, when the statistic is exported; else null. */
+    private MergeableAggregate delta;
 
     public Stat(HistogramSpec spec) {
         this.spec = Objects.requireNonNull(spec, "spec");
@@ -51,6 +54,25 @@ public final class Stat {
         if (histogram != null) {
             histogram[spec.bucketOf(value)]++;
         }
+        if (delta != null) {
+            delta.record(value);
+        }
+    }
+
+    /** From now on, keeps what is added since the last {@link #takeDelta()} too (the agent exports it). */
+    public void trackDelta() {
+        if (delta == null) {
+            delta = new MergeableAggregate();
+        }
+    }
+
+    /** What was added since the last call (empty if nothing), and starts a new delta; null when not tracked. */
+    public MergeableAggregate takeDelta() {
+        MergeableAggregate d = delta;
+        if (d != null && !d.isEmpty()) {
+            delta = new MergeableAggregate();
+        }
+        return d;
     }
 
     /**

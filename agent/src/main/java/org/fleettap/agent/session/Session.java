@@ -46,6 +46,28 @@ public final class Session implements RecordConsumer {
         this.ctx = new EventContext(clocks, comms, lineage);
     }
 
+    /** A task of the agent's own (an export), run between handlers. */
+    private record Periodic(long periodNanos, Runnable task, long[] next) {
+    }
+
+    private final java.util.List<Periodic> periodic = new java.util.ArrayList<>();
+
+    /**
+     * Runs {@code task} on the session's thread every {@code period} while the session runs (between handlers,
+     * never during one), and once more after the end probes, so that it sees everything the script did.
+     */
+    public void every(Duration period, Runnable task) {
+        if (period.isZero() || period.isNegative()) {
+            throw new IllegalArgumentException("period must be positive: " + period);
+        }
+        periodic.add(new Periodic(period.toNanos(), task, new long[1]));
+    }
+
+    /** The wall-clock time of the event being handled (or of the session event), unix nanoseconds. */
+    public long eventRealtimeNanos() {
+        return ctx.realtimeNanos();
+    }
+
     /** Asks the session to end after the current handler (stap's exit()). */
     public void exit() {
         exitRequested = true;
@@ -72,6 +94,9 @@ public final class Session implements RecordConsumer {
             for (int i = 0; i < nextTimer.length; i++) {
                 nextTimer[i] = now + plan.timers().get(i).periodNanos();
             }
+            for (Periodic p : periodic) {
+                p.next()[0] = now + p.periodNanos();
+            }
             runSessionHandlers(plan.begin(), "begin");
             LaunchedCommand cmd = e == null ? null : e.command().orElse(null);
             targetPid = cmd != null ? cmd.pid() : target instanceof Target.Process p ? p.pid() : 0;
@@ -92,11 +117,13 @@ public final class Session implements RecordConsumer {
                     Thread.sleep(wait);
                 }
                 fireTimers();
+                firePeriodic(false);
             }
             if (e != null) {
                 e.drain(this);
             }
             runSessionHandlers(plan.end(), "end");
+            firePeriodic(true);
             return errors;
         } finally {
             this.engine = null;
@@ -145,10 +172,23 @@ public final class Session implements RecordConsumer {
         }
     }
 
+    private void firePeriodic(boolean all) {
+        long now = clocks.monotonicNow();
+        for (Periodic p : periodic) {
+            if (all || now >= p.next()[0]) {
+                p.task().run();
+                p.next()[0] = now + p.periodNanos();
+            }
+        }
+    }
+
     private long nextDue() {
         long due = Long.MAX_VALUE;
         for (long t : nextTimer) {
             due = Math.min(due, t);
+        }
+        for (Periodic p : periodic) {
+            due = Math.min(due, p.next()[0]);
         }
         return due == Long.MAX_VALUE ? clocks.monotonicNow() + 100_000_000L : due;
     }

@@ -55,7 +55,7 @@ final class SdtNoteTest {
         List<SdtNote> notes = ElfFiles.map(Fixtures.path("usdt")).sdtNotes();
 
         assertThat(notes).extracting(SdtNote::qualifiedName)
-                .containsExactly("fixture:tick", "fixture:done", "fixture:guarded");
+                .containsExactly("fixture:tick", "fixture:done", "fixture:guarded", "fixture:globals");
         assertThat(notes.get(0).args()).containsExactly(
                 new SdtArg("-8@-16(%rbp)", 8, true, false,
                         new SdtOperand.Memory("", -16, Optional.of("rbp"), Optional.empty(), 1)),
@@ -64,7 +64,9 @@ final class SdtNoteTest {
         assertThat(notes.get(1).args()).extracting(SdtArg::text).containsExactly("-8@-24(%rbp)");
         assertThat(notes.get(2).args()).extracting(SdtArg::operand).containsExactly(
                 new SdtOperand.Register("rdi", 8), new SdtOperand.Register("rax", 8));
-        assertThat(notes).extracting(SdtNote::hasSemaphore).containsExactly(false, false, true);
+        assertThat(notes.get(3).args()).extracting(SdtArg::operand).containsExactly(
+                new SdtOperand.RipRelative("data_global", 0), new SdtOperand.RipRelative("bss_global", 0));
+        assertThat(notes).extracting(SdtNote::hasSemaphore).containsExactly(false, false, true, true);
         assertThat(notes.get(0).semaphoreFileOffset()).isZero();
     }
 
@@ -94,7 +96,7 @@ final class SdtNoteTest {
 
         List<SdtNote> after = ElfFile.parse(ByteBuffer.wrap(contents)).sdtNotes();
 
-        assertThat(patched).isEqualTo(3);
+        assertThat(patched).isEqualTo(4); // one base address per mark
         for (int i = 0; i < before.size(); i++) {
             SdtNote b = before.get(i);
             SdtNote a = after.get(i);

@@ -141,8 +141,8 @@ class ProbeEngineCountTest {
         List<String> dynamic;
         try (ProbeEngine engine = ProbeEngine.attach(sites, target, ProbeEngine.Mode.SAMPLE)) {
             dynamic = engine.dynamicEventNames();
-            // three marks and main: a command target is followed through forks, which the uprobe PMU cannot do
-            assertThat(dynamic).hasSize(4);
+            // four marks and main: a command target is followed through forks, which the uprobe PMU cannot do
+            assertThat(dynamic).hasSize(5);
             assertThat(uprobeEvents()).contains(dynamic.get(0));
             assertThat(openPerfEvents()).isGreaterThan(before);
             engine.start();
