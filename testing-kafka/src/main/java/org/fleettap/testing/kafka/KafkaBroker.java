@@ -60,7 +60,9 @@ import org.apache.kafka.common.Uuid;
  * server.properties}, {@code log4j2.properties}, {@code data/} (log and metadata directory) and {@code
  * broker.log}, where the broker's log and everything else the child JVM prints go, across restarts. Failures
  * carry the end of that log. {@link #close()} stops the broker and deletes the directory, unless the system
- * property {@value #KEEP_PROPERTY} is {@code true}; a broker that fails to start keeps its directory.
+ * property {@value #KEEP_PROPERTY} is {@code true}; a broker that fails to start keeps its directory. (Under a
+ * JUnit {@code @TempDir}, JUnit deletes it all the same; {@code
+ * -Djunit.jupiter.tempdir.cleanup.mode.default=never} keeps that too.)
  *
  * <p>Topics are not created automatically ({@code auto.create.topics.enable=false}): a test creates each topic
  * with {@link #createTopic(String, int)}, with the partition count it means, and a misspelt topic name fails
@@ -89,6 +91,10 @@ public final class KafkaBroker implements AutoCloseable {
 
     static final Duration KILL_TIMEOUT = Duration.ofSeconds(10);
     static final String HOST = "127.0.0.1";
+    /**
+     * The broker's JVM: a small heap, and C1 only (client compiler), which starts the broker faster and made
+     * these tests about a third faster on 2 loaded cores; not what a throughput benchmark should measure.
+     */
     static final List<String> JVM_OPTIONS = List.of(
             "-Xms64m",
             "-Xmx384m",
@@ -125,7 +131,8 @@ public final class KafkaBroker implements AutoCloseable {
     private final String clusterId;
     private final String classpath;
 
-    private Process process;
+    /** The running child, or null; written under {@link #lock}. */
+    private volatile Process process;
     private int launches;
     private boolean closed;
 
@@ -196,9 +203,8 @@ public final class KafkaBroker implements AutoCloseable {
 
     /** Whether the broker's process is alive (it may not be ready yet). */
     public boolean isRunning() {
-        synchronized (lock) {
-            return process != null && process.isAlive();
-        }
+        Process current = process;
+        return current != null && current.isAlive();
     }
 
     /**
@@ -207,12 +213,11 @@ public final class KafkaBroker implements AutoCloseable {
      * @throws IllegalStateException if the broker is not running
      */
     public long pid() {
-        synchronized (lock) {
-            if (process == null || !process.isAlive()) {
-                throw new IllegalStateException("the broker at " + bootstrapServers() + " is not running");
-            }
-            return process.pid();
+        Process current = process;
+        if (current == null || !current.isAlive()) {
+            throw new IllegalStateException("the broker at " + bootstrapServers() + " is not running");
         }
+        return current.pid();
     }
 
     /**
@@ -261,7 +266,14 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
-    /** Kills the broker with SIGKILL, as a crash would, and waits for its JVM to be gone. */
+    /**
+     * Kills the broker with SIGKILL, as a crash would, and waits for its JVM to be gone. What the broker had
+     * acknowledged is in the page cache and survives; {@link #restart()} recovers the logs.
+     *
+     * <p>While the broker is down, clients retry; a producer whose metadata was reset (it re-bootstraps when no
+     * broker answers) blocks in {@code send()} for up to {@code max.block.ms}, so a test that produces through
+     * the downtime does so from another thread than the one that restarts the broker.
+     */
     public void kill() {
         synchronized (lock) {
             ensureOpen();
@@ -299,12 +311,25 @@ public final class KafkaBroker implements AutoCloseable {
                 return;
             }
             closed = true;
+            RuntimeException failure = null;
             try {
                 stopProcess();
-            } finally {
-                if (!Boolean.getBoolean(KEEP_PROPERTY)) {
+            } catch (RuntimeException e) {
+                failure = e;
+            }
+            if (!Boolean.getBoolean(KEEP_PROPERTY)) {
+                try {
                     deleteRecursively(directory);
+                } catch (RuntimeException e) {
+                    if (failure == null) {
+                        failure = e;
+                    } else {
+                        failure.addSuppressed(e);
+                    }
                 }
+            }
+            if (failure != null) {
+                throw failure;
             }
         }
     }
