@@ -152,8 +152,12 @@ class KafkaBrokerTest {
                     int doneAtKill = done(sent, sentAtKill);
                     kafka.kill();
                     assertThat(kafka.isRunning()).isFalse();
-                    // SIGKILL while records were on their way, and more were to come
-                    assertThat(doneAtKill).isGreaterThanOrEqualTo(4000).isLessThan(sentAtKill);
+                    // SIGKILL while the producer was at work: acknowledgements coming in, more records to come.
+                    // Whether some were in flight at that instant is up to the scheduler (usually some were:
+                    // the producer's log shows the disconnected requests it retried), so it is not asserted.
+                    System.out.printf("SIGKILL after %d records sent, %d of them acknowledged%n", sentAtKill,
+                            doneAtKill);
+                    assertThat(doneAtKill).isGreaterThanOrEqualTo(4000);
                     assertThat(sentAtKill).isLessThan(RECORDS);
 
                     kafka.restart();
