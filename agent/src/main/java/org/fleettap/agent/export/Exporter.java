@@ -54,6 +54,17 @@ public final class Exporter {
         session.every(interval, this::flush);
     }
 
+    /**
+     * Continues the numbering after {@code sequence} (what this host used for the session before a restart):
+     * the next batch is {@code sequence + 1}. Call before the first batch.
+     */
+    public void continueAfter(long sequence) {
+        if (this.sequence != 0) {
+            throw new IllegalStateException("batches already sent; the numbering cannot change");
+        }
+        this.sequence = sequence;
+    }
+
     /** The sequence number of the last batch sent (0 before the first). */
     public long sequence() {
         return sequence;
