@@ -1,7 +1,8 @@
 /*
  * Lock contention for the talk's futex.stp (S8): three mutexes initialised by
  * pthread_mutex_init at distinct lines and one static mutex; two worker threads
- * per mutex contend on it with known hold times. Usage: futex [ROUNDS]
+ * per mutex contend on it with known hold times. Every round is contended: the holder keeps the mutex until
+ * the other thread of its pair waits for it. Usage: futex [ROUNDS]
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -11,15 +12,21 @@
 static pthread_mutex_t static_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_mutex_t locks[3];
 static int rounds;
+static int finished[4]; /* per mutex: how many of its two threads are done */
 
 static void *worker(void *arg) {
     long id = (long) arg;
     for (int r = 0; r < rounds; r++) {
         pthread_mutex_t *m = id < 6 ? &locks[id % 3] : &static_lock;
+        int *done = &finished[id < 6 ? id % 3 : 3];
         pthread_mutex_lock(m);
+        /* glibc marks a mutex with waiters by 2: hold it until the other thread waits (or has finished) */
+        while (__atomic_load_n(&m->__data.__lock, __ATOMIC_ACQUIRE) != 2 && __atomic_load_n(done, __ATOMIC_ACQUIRE) == 0)
+            usleep(50);
         usleep(1000 + 500 * (id % 3));
         pthread_mutex_unlock(m);
     }
+    __atomic_add_fetch(&finished[id < 6 ? id % 3 : 3], 1, __ATOMIC_RELEASE);
     return NULL;
 }
 

@@ -22,10 +22,12 @@ class TraceCommandIT {
         assertThat(lines).containsOnlyOnce("guarded_enabled=3");
         List<String> hits = lines.stream().filter(l -> !l.equals("guarded_enabled=3")).toList();
         String probe = "process(\"" + USDT + "\").mark(\"fixture:";
-        assertThat(hits).hasSize(7);
-        String[] expected = {"tick\") arg1=0 arg2=5 arg3=0", "guarded\") arg1=0 arg2=0",
-            "tick\") arg1=1 arg2=5 arg3=-1", "guarded\") arg1=1 arg2=2",
-            "tick\") arg1=2 arg2=5 arg3=-2", "guarded\") arg1=2 arg2=4", "done\") arg1=3"};
+        assertThat(hits).hasSize(10);
+        // globals reads a .data and a .bss variable (41 + i, 3i) through RIP-relative operands
+        String[] expected = {"tick\") arg1=0 arg2=5 arg3=0", "guarded\") arg1=0 arg2=0", "globals\") arg1=41 arg2=0",
+            "tick\") arg1=1 arg2=5 arg3=-1", "guarded\") arg1=1 arg2=2", "globals\") arg1=42 arg2=3",
+            "tick\") arg1=2 arg2=5 arg3=-2", "guarded\") arg1=2 arg2=4", "globals\") arg1=43 arg2=6",
+            "done\") arg1=3"};
         long lastMicros = -1;
         for (int i = 0; i < hits.size(); i++) {
             Matcher m = LINE.matcher(hits.get(i));
