@@ -1,9 +1,12 @@
 /*
  * A multi-threaded program: THREADS threads each call work() CALLS times and
  * take a shared mutex around a short sleep every 100 calls, so threads wait on
- * futexes. Prints the mutex address as "mutex=0x...".
+ * futexes. Thread t runs on CPU t % CPUs, so the waits happen on every CPU however busy the machine is.
+ * Prints the mutex address as "mutex=0x...".
  */
+#define _GNU_SOURCE
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -17,7 +20,11 @@ __attribute__((noinline)) void work(long i) {
 }
 
 static void *run(void *arg) {
-    (void) arg;
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    CPU_SET((int) ((long) arg % (cpus > 0 ? cpus : 1)), &set);
+    pthread_setaffinity_np(pthread_self(), sizeof set, &set);
     for (long i = 0; i < calls; i++) {
         work(i);
         if (i % 100 == 0) {
@@ -35,7 +42,7 @@ int main(int argc, char **argv) {
     printf("mutex=%p\n", (void *) &shared_lock);
     fflush(stdout);
     pthread_t tids[64];
-    for (int t = 0; t < threads && t < 64; t++) pthread_create(&tids[t], NULL, run, NULL);
+    for (int t = 0; t < threads && t < 64; t++) pthread_create(&tids[t], NULL, run, (void *) (long) t);
     for (int t = 0; t < threads && t < 64; t++) pthread_join(tids[t], NULL);
     return 0;
 }
