@@ -154,6 +154,7 @@ final class KafkaLink implements TransportLoop.Link {
                 // Thrown rather than called back: the producer is in a state it will not leave.
                 replaceProducer = !isPermanent(e);
                 results.add(new Result(g, key, e));
+                wakeUp.run();
                 return;
             }
         }

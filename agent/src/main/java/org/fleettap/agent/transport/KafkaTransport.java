@@ -76,7 +76,8 @@ public final class KafkaTransport implements BatchSink {
         return loop.awaitSpooled(timeout);
     }
 
-    Thread.State threadState() {
-        return loop.threadState();
+    /** The transport's own thread (tests watch where it blocks). */
+    Thread thread() {
+        return loop.thread();
     }
 }

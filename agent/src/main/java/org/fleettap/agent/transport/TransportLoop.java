@@ -184,8 +184,8 @@ final class TransportLoop {
         }
     }
 
-    Thread.State threadState() {
-        return thread.getState();
+    Thread thread() {
+        return thread;
     }
 
     /** Stops intake, flushes for the close timeout, then stops the thread (which shuts the link and spool). */
@@ -200,10 +200,7 @@ final class TransportLoop {
         } finally {
             lock.unlock();
         }
-        if (!flush(closeTimeout)) {
-            log.info("{}: closing with {} batches not acknowledged; they stay in spool {}", name, unacknowledged(),
-                    spool.directory());
-        }
+        boolean delivered = flush(closeTimeout);
         lock.lock();
         try {
             stopping = true;
@@ -212,6 +209,10 @@ final class TransportLoop {
             lock.unlock();
         }
         join();
+        if (!delivered) {
+            log.info("{}: closed with {} batches not acknowledged within {}; they stay in spool {}", name,
+                    spool.stats().batches(), closeTimeout, spool.directory());
+        }
     }
 
     private void join() {
