@@ -28,6 +28,8 @@ import org.slf4j.LoggerFactory;
  */
 final class GrpcLink implements TransportLoop.Link {
     private static final Logger log = LoggerFactory.getLogger(GrpcLink.class);
+    /** While a failure lasts, it is logged as a warning at most this often (and at debug level between). */
+    static final long WARNING_INTERVAL_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private sealed interface Event permits AckEvent, EndEvent {
         Stream stream();
@@ -85,6 +87,8 @@ final class GrpcLink implements TransportLoop.Link {
     private Stream current;
     private long reconnectNanos;
     private boolean failing;
+    private long failuresSinceDelivery;
+    private long lastWarningNanos;
 
     GrpcLink(ManagedChannel channel, boolean ownsChannel, Spool spool, TransportSettings settings, Counters counters,
             Runnable wakeUp, Random random) {
@@ -187,9 +191,11 @@ final class GrpcLink implements TransportLoop.Link {
             current.acknowledged = true;
             backoff.reset();
             if (failing) {
-                log.info("ingest stream to {} is delivering again", channel.authority());
+                log.info("ingest stream to {} is delivering again after {} failures", channel.authority(),
+                        failuresSinceDelivery);
                 failing = false;
             }
+            failuresSinceDelivery = 0;
         }
     }
 
@@ -218,10 +224,13 @@ final class GrpcLink implements TransportLoop.Link {
         counters.failures.incrementAndGet();
         long delay = backoff.nextDelayNanos();
         reconnectNanos = now + delay;
-        if (!failing) {
+        failuresSinceDelivery++;
+        if (!failing || now - lastWarningNanos >= WARNING_INTERVAL_NANOS) {
             failing = true;
-            log.warn("ingest stream to {} failed: {}; resending {} unacknowledged batches from the spool on a new"
-                    + " stream in {} ms", channel.authority(), why, resend, TimeUnit.NANOSECONDS.toMillis(delay), cause);
+            lastWarningNanos = now;
+            log.warn("ingest stream to {} failed ({} failures since it last delivered): {}; resending {} unacknowledged"
+                            + " batches from the spool on a new stream in {} ms", channel.authority(),
+                    failuresSinceDelivery, why, resend, TimeUnit.NANOSECONDS.toMillis(delay), cause);
         } else {
             log.debug("ingest stream to {} failed again: {}; next attempt in {} ms", channel.authority(), why,
                     TimeUnit.NANOSECONDS.toMillis(delay), cause);

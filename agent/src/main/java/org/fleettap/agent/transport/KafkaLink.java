@@ -50,6 +50,8 @@ final class KafkaLink implements TransportLoop.Link {
     private boolean waiting;
     private long retryNanos;
     private boolean failing;
+    private long failuresSinceDelivery;
+    private long lastWarningNanos;
 
     KafkaLink(Supplier<? extends Producer<byte[], byte[]>> producers, String topic, Spool spool,
             TransportSettings settings, Counters counters, Runnable wakeUp, Random random) {
@@ -92,8 +94,10 @@ final class KafkaLink implements TransportLoop.Link {
                 backoff.reset();
                 if (failing) {
                     failing = false;
-                    log.info("Kafka topic {} is accepting batches again", topic);
+                    log.info("Kafka topic {} is accepting batches again after {} failures", topic,
+                            failuresSinceDelivery);
                 }
+                failuresSinceDelivery = 0;
             }
             return;
         }
@@ -116,13 +120,15 @@ final class KafkaLink implements TransportLoop.Link {
         retryNanos = now + delay;
         spool.rewind();
         counters.failures.incrementAndGet();
-        if (!failing) {
+        failuresSinceDelivery++;
+        if (!failing || now - lastWarningNanos >= GrpcLink.WARNING_INTERVAL_NANOS) {
             failing = true;
-            log.warn("{} to Kafka topic {}; resending every unacknowledged batch from the spool in {} ms, once the"
-                    + " {} records outstanding have completed", why, topic, TimeUnit.NANOSECONDS.toMillis(delay),
-                    outstanding, error);
+            lastWarningNanos = now;
+            log.warn("{} (Kafka topic {}, {} failures since the last delivery); resending every unacknowledged batch"
+                    + " from the spool in {} ms, once the {} records outstanding have completed", why, topic,
+                    failuresSinceDelivery, TimeUnit.NANOSECONDS.toMillis(delay), outstanding, error);
         } else {
-            log.debug("{} to Kafka topic {} again; next attempt in {} ms", why, topic,
+            log.debug("{} (Kafka topic {}) again; next attempt in {} ms", why, topic,
                     TimeUnit.NANOSECONDS.toMillis(delay), error);
         }
     }
