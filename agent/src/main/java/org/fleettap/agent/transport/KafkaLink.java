@@ -72,18 +72,24 @@ final class KafkaLink implements TransportLoop.Link {
 
     @Override
     public long pump(long now) {
+        handleResults(now);
+        if (waiting && outstanding == 0 && now - retryNanos >= 0) {
+            waiting = false;
+        }
+        // One record at a time, handling what came back in between: a send that blocks (no metadata
+        // while Kafka is unreachable) fails through its callback, and the next is not attempted.
+        while (!waiting && outstanding < window && sendOne(now)) {
+            handleResults(now);
+        }
+        return waiting && outstanding == 0 ? retryNanos : Long.MAX_VALUE;
+    }
+
+    private void handleResults(long now) {
         Result r;
         while ((r = results.poll()) != null) {
             outstanding--;
             handle(r, now);
         }
-        if (waiting && outstanding == 0 && now - retryNanos >= 0) {
-            waiting = false;
-        }
-        if (!waiting) {
-            send(now);
-        }
-        return waiting && outstanding == 0 ? retryNanos : Long.MAX_VALUE;
     }
 
     private void handle(Result r, long now) {
@@ -133,37 +139,33 @@ final class KafkaLink implements TransportLoop.Link {
         }
     }
 
-    private void send(long now) {
-        if (!spool.hasUnsent() || outstanding >= window) {
-            return;
+    /** Sends the spool's next batch; false when there is none or no producer could be made. */
+    private boolean sendOne(long now) {
+        if (!spool.hasUnsent()) {
+            return false;
         }
-        if (producer == null || replaceProducer) {
-            if (!newProducer(now)) {
-                return;
-            }
+        if ((producer == null || replaceProducer) && !newProducer(now)) {
+            return false;
         }
-        while (outstanding < window) {
-            Batch b = spool.next();
-            if (b == null) {
-                return;
-            }
-            BatchKey key = BatchKey.of(b);
-            long g = generation;
-            outstanding++;
-            counters.sent.incrementAndGet();
-            try {
-                producer.send(record(topic, b), (metadata, error) -> {
-                    results.add(new Result(g, key, error));
-                    wakeUp.run();
-                });
-            } catch (RuntimeException e) {
-                // Thrown rather than called back: the producer is in a state it will not leave.
-                replaceProducer = !isPermanent(e);
-                results.add(new Result(g, key, e));
+        Batch b = spool.next();
+        if (b == null) {
+            return false;
+        }
+        BatchKey key = BatchKey.of(b);
+        long g = generation;
+        outstanding++;
+        counters.sent.incrementAndGet();
+        try {
+            producer.send(record(topic, b), (metadata, error) -> {
+                results.add(new Result(g, key, error));
                 wakeUp.run();
-                return;
-            }
+            });
+        } catch (RuntimeException e) {
+            // Thrown rather than called back: the producer is in a state it will not leave.
+            replaceProducer = !isPermanent(e);
+            results.add(new Result(g, key, e));
         }
+        return true;
     }
 
     private boolean newProducer(long now) {

@@ -35,7 +35,8 @@ public record KafkaTransportConfig(
         Map<String, String> extraProperties) {
     public static final String DEFAULT_TOPIC = "fleettap.batches";
     public static final String DEFAULT_CLIENT_ID = "fleettap-agent";
-    public static final Duration DEFAULT_MAX_BLOCK = Duration.ofSeconds(10);
+    /** While Kafka is unreachable a send blocks this long for metadata, holding up the transport's thread. */
+    public static final Duration DEFAULT_MAX_BLOCK = Duration.ofSeconds(2);
     public static final Duration DEFAULT_LINGER = Duration.ofMillis(5);
     /** The largest batch gRPC carries, plus room for the record around it. */
     public static final int DEFAULT_MAX_REQUEST_BYTES = GrpcTransport.MAX_MESSAGE_BYTES + (16 << 10);
