@@ -205,6 +205,7 @@ class SpoolTest {
     @Test
     void aSecondSpoolOnTheSameDirectoryIsRefused() throws IOException {
         try (Spool spool = open(1 << 20, 1 << 16)) {
+            assertThat(spool.directory()).isEqualTo(dir);
             assertThatThrownBy(() -> open(1 << 20, 1 << 16))
                     .isInstanceOf(IOException.class)
                     .hasMessageContaining(dir.toString())
