@@ -271,6 +271,9 @@ final class TransportLoop {
             }
         } catch (InterruptedException e) {
             log.warn("{}: interrupted; stopping", name);
+        } catch (RuntimeException | Error e) {
+            log.error("{}: stopped by an unexpected failure; batches submitted from now on are dropped", name, e);
+            throw e;
         } finally {
             try {
                 link.shutdown();
@@ -281,6 +284,7 @@ final class TransportLoop {
             lock.lock();
             try {
                 stopped = true;
+                accepting = false;
                 progress.signalAll();
             } finally {
                 lock.unlock();
