@@ -16,7 +16,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class TestCollector implements AutoCloseable {
     final InMemoryAgentRegistry agents = new InMemoryAgentRegistry();
-    final InMemorySessionRegistry sessions = new InMemorySessionRegistry();
+    final RecordingSessionRegistry sessions = new RecordingSessionRegistry();
     final ControlPlane plane;
     private Server server;
     private int port;
