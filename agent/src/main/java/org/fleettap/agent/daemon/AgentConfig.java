@@ -6,7 +6,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 
 /**
  * Settings of an {@link AgentDaemon}. Build with {@link #builder(String, Path)}; unset fields take the defaults
@@ -43,7 +42,7 @@ public record AgentConfig(String collector, String hostId, Map<String, String> l
         if (hostId.isEmpty()) {
             throw new IllegalArgumentException("host id is empty");
         }
-        labels = Map.copyOf(new TreeMap<>(Objects.requireNonNull(labels, "labels")));
+        labels = Map.copyOf(Objects.requireNonNull(labels, "labels"));
         positive("heartbeatFallback", heartbeatFallback);
         positive("initialBackoff", initialBackoff);
         positive("maxBackoff", maxBackoff);

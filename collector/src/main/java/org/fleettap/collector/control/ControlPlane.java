@@ -295,19 +295,19 @@ public final class ControlPlane {
             sessions.create(spec);
             ControlCommand start = ControlCommand.newBuilder().setStartSession(spec).build();
             List<String> matched = new ArrayList<>();
-            List<String> pushed = new ArrayList<>();
+            int pushed = 0;
             for (HostRecord h : agents.hosts()) {
                 if (Selectors.matches(spec.getTarget(), h.hostId(), h.labels())) {
                     matched.add(h.hostId());
                     AgentConnection c = connections.get(h.hostId());
                     if (c != null && push(c, start)) {
                         sessions.pushed(id, h.hostId());
-                        pushed.add(h.hostId());
+                        pushed++;
                     }
                 }
             }
-            log.info("session {} ({}) started: hosts {} match, pushed to the connected ones {}", id,
-                    r.getScriptName().isEmpty() ? "unnamed script" : r.getScriptName(), matched, pushed);
+            log.info("session {} ({}) started: {} registered hosts match, pushed to the {} connected", id,
+                    r.getScriptName().isEmpty() ? "unnamed script" : r.getScriptName(), matched.size(), pushed);
             return StartSessionResponse.newBuilder().setSessionId(id).addAllHostIds(matched).build();
         }
     }
