@@ -1,6 +1,10 @@
 package org.fleettap.cli;
 
-/** Sets up slf4j-simple before the first logger: warnings only, or debug with --verbose/-v. */
+/**
+ * Sets up slf4j-simple before the first logger: warnings only, or debug with --verbose/-v. The agent daemon
+ * ({@code fleettap agent}) also logs its life at info level (registered, sessions started and ended, stopping),
+ * with the time.
+ */
 final class Logging {
     private Logging() {
     }
@@ -12,6 +16,14 @@ final class Logging {
         setDefault("org.slf4j.simpleLogger.showThreadName", "false");
         setDefault("org.slf4j.simpleLogger.showShortLogName", "true");
         setDefault("org.slf4j.simpleLogger.levelInBrackets", "true");
+        if (args.length > 0 && args[0].equals("agent")) {
+            setDefault("org.slf4j.simpleLogger.showDateTime", "true");
+            setDefault("org.slf4j.simpleLogger.dateTimeFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSXXX");
+            if (!verbose) {
+                setDefault("org.slf4j.simpleLogger.log.org.fleettap.agent.daemon", "info");
+                setDefault("org.slf4j.simpleLogger.log.org.fleettap.cli", "info");
+            }
+        }
     }
 
     static boolean isVerbose(String[] args) {

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -17,6 +18,8 @@ import org.fleettap.agent.script.Compilation;
 import org.fleettap.agent.script.Frontend;
 import org.fleettap.agent.script.Source;
 import org.fleettap.agent.session.Session;
+import org.fleettap.proto.v1.TargetSelector;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -26,10 +29,34 @@ import picocli.CommandLine.Parameters;
  * {@code fleettap run SCRIPT | -e SOURCE [-c CMD | -x PID]}: stap on one host. Compiles the script, arms its
  * probes, runs until exit(), the end of the command, or SIGINT/SIGTERM, then runs the end probes and prints the
  * globals that were written but never read.
+ *
+ * <p>With {@code --collector}, nothing is probed here: the script, checked here first, runs as a session on the
+ * agents the {@code --hosts} selector picks ({@link FleetRun}).
  */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = "Compile and run a probe script on this host, as stap does.")
+        description = {"Compile and run a probe script on this host, as stap does; with --collector, on the hosts "
+                + "of a fleet.",
+                "On a fleet it prints 'session ID' first, then each host's output as '[HOST] line'; on Ctrl-C (or "
+                        + "when every host has ended the session) it stops the session and prints the script's "
+                        + "statistics and numbers merged across hosts."})
 final class RunCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--collector", paramLabel = "HOST:PORT", converter = HostPort.Converter.class,
+            description = "Run the script on the fleet's agents, through this collector, instead of here.")
+    HostPort collector;
+
+    @Option(names = "--hosts", paramLabel = "SELECTOR", converter = HostSelectors.SelectorConverter.class,
+            description = "With --collector: the hosts to run on, as comma-separated KEY=VALUE labels (all must "
+                    + "match) and host:NAME items (any of them), e.g. zone=eu-1,role=db or host:web1,host:web2 "
+                    + "(default: every host).")
+    TargetSelector hosts;
+
+    @Option(names = "--interval", paramLabel = "DUR",
+            description = "With --collector: how often the agents export what the script recorded (default 1s).")
+    String interval;
 
     @Mixin
     ProbeRun.TargetOptions options;
@@ -60,6 +87,13 @@ final class RunCommand implements Callable<Integer> {
         if (guru) {
             throw new UserErrors.UsageException("-g (guru mode) is refused: no script may write to a traced "
                     + "process or load code into the kernel");
+        }
+        if (collector != null) {
+            return fleet();
+        }
+        if (hosts != null || interval != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    (hosts != null ? "--hosts" : "--interval") + " needs --collector");
         }
         Source src;
         if (source != null) {
@@ -137,5 +171,52 @@ final class RunCommand implements Callable<Integer> {
         compiled.printUnreadGlobals(out);
         out.flush();
         return errors == 0 ? 0 : 1;
+    }
+
+    /** The script as a session on the fleet: checked here, run by the agents {@code --hosts} picks. */
+    private int fleet() throws Exception {
+        String local = options.command != null ? "-c" : options.pid != null ? "-x" : !defines.isEmpty() ? "-D"
+                : maxErrors != 0 ? "--maxerrors" : null;
+        if (local != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), local + " cannot be used with --collector "
+                    + "(the agents probe their own hosts, with their own limits)");
+        }
+        Duration limit = options.limit();
+        Duration every = interval == null ? null : Durations.parse(interval);
+        if (every != null && every.isZero()) {
+            throw new UserErrors.UsageException("--interval must be more than 0");
+        }
+        Source src;
+        List<String> args;
+        if (source != null) {
+            // The session's script name for inline source (session.proto).
+            src = new Source("-e", source);
+            args = positional;
+        } else if (!positional.isEmpty()) {
+            Path file = Path.of(positional.get(0));
+            try {
+                src = new Source(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
+            } catch (NoSuchFileException e) {
+                throw new UserErrors.UsageException(file + ": no such script");
+            }
+            args = positional.subList(1, positional.size());
+        } else {
+            throw new UserErrors.UsageException("no script: give a SCRIPT file or -e SOURCE");
+        }
+        Compilation c = Frontend.check(src);
+        if (!c.succeeded()) {
+            System.err.print(c.format());
+            return 1;
+        }
+        PrintStream out = output == null ? System.out : new PrintStream(Files.newOutputStream(output), true,
+                StandardCharsets.UTF_8);
+        try (CollectorClient client = CollectorClient.connect(collector); StopSignals stop = StopSignals.install()) {
+            return new FleetRun(client, out, System.err).run(new FleetRun.Request(src, c.script().orElseThrow(),
+                    args, hosts != null ? hosts : TargetSelector.getDefaultInstance(), limit, every), stop);
+        } finally {
+            if (out != System.out) {
+                out.close();
+            }
+        }
     }
 }

@@ -34,7 +34,8 @@ final class UserErrors implements CommandLine.IExecutionExceptionHandler {
     static boolean isUserError(Throwable t) {
         return t instanceof ProbeException || t instanceof TargetException || t instanceof MissingFeatureException
                 || t instanceof ElfFormatException || t instanceof IOException
-                || t instanceof Privileges.InsufficientPrivilegesException || t instanceof UsageException;
+                || t instanceof Privileges.InsufficientPrivilegesException || t instanceof UsageException
+                || t instanceof CollectorClient.CollectorException;
     }
 
     /** A command-line value that is wrong in a way picocli cannot see. */

@@ -356,6 +356,11 @@ public final class AgentDaemon implements AutoCloseable {
                         || s.getState() == SessionState.SESSION_STATE_FAILED;
                 if (over) {
                     sessions.remove(s.getSessionId());
+                    if (!closed) {
+                        log.info("session {} {}{}", s.getSessionId(),
+                                s.getState() == SessionState.SESSION_STATE_STOPPED ? "stopped" : "failed",
+                                s.getReason().isEmpty() ? "" : ": " + s.getReason());
+                    }
                 }
                 if (closed && s.getState() == SessionState.SESSION_STATE_STOPPED) {
                     log.info("session {} stopped with the agent; the collector pushes it again when it returns",

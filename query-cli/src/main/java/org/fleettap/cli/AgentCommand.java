@@ -1,0 +1,217 @@
+package org.fleettap.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.fleettap.agent.daemon.AgentConfig;
+import org.fleettap.agent.daemon.AgentDaemon;
+import org.fleettap.agent.transport.BatchSink;
+import org.fleettap.agent.transport.GrpcTransport;
+import org.fleettap.agent.transport.KafkaTransport;
+import org.fleettap.agent.transport.KafkaTransportConfig;
+import org.fleettap.agent.transport.Spool;
+import org.fleettap.agent.transport.SpoolConfig;
+import org.fleettap.agent.transport.TransportSettings;
+import org.fleettap.agent.transport.TransportStats;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code fleettap agent}: the per-host daemon. Registers with the collector, holds its control stream, runs the
+ * sessions the collector pushes, and sends their batches to the collector over gRPC (or to Kafka with --kafka)
+ * through a bounded disk spool. On SIGTERM or SIGINT it stops its sessions (their end probes run and their last
+ * batches are sent), flushes what it can within a bound, leaves the rest in the spool for the next start, and exits
+ * 0.
+ */
+@Command(name = "agent", mixinStandardHelpOptions = true,
+        description = {"Run the agent daemon: register with the collector and run the sessions it pushes to this "
+                + "host, until SIGTERM or SIGINT.",
+                "State and spool live under /var/lib/fleettap when run as root, else under "
+                        + "${XDG_STATE_HOME:-~/.local/state}/fleettap."})
+final class AgentCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(AgentCommand.class);
+    /** How long, after the sessions ended, the agent waits for the collector (or Kafka) to take the last batches. */
+    static final Duration FLUSH_TIMEOUT = Duration.ofSeconds(10);
+    static final String ROOT_STATE_HOME = "/var/lib/fleettap";
+    static final int MAX_HOST_ID_BYTES = 253;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--collector", required = true, paramLabel = "HOST:PORT", converter = HostPort.Converter.class,
+            description = "The collector: registration, sessions and (without --kafka) batches.")
+    HostPort collector;
+
+    @Option(names = "--kafka", paramLabel = "BOOTSTRAP",
+            description = "Send batches to Kafka instead (bootstrap servers, HOST:PORT[,HOST:PORT...]); the "
+                    + "collector consumes the topic.")
+    String kafka;
+
+    @Option(names = "--kafka-topic", paramLabel = "TOPIC",
+            description = "The topic for --kafka (default: " + KafkaTransportConfig.DEFAULT_TOPIC + ").")
+    String kafkaTopic;
+
+    @Option(names = "--host-id", paramLabel = "ID",
+            description = "This host's name in the fleet (default: the host name, else /etc/machine-id).")
+    String hostId;
+
+    @Option(names = "--labels", paramLabel = "KEY=VALUE[,...]",
+            description = "Labels that session selectors match (e.g. zone=eu-1,role=db); may be repeated.")
+    List<String> labels = new ArrayList<>();
+
+    @Option(names = "--spool", paramLabel = "DIR",
+            description = "Where batches wait until the collector has them (default: STATE_HOME/spool, bounded to "
+                    + (SpoolConfig.DEFAULT_MAX_BYTES >> 20) + " MiB).")
+    Path spoolDir;
+
+    @Option(names = "--state", paramLabel = "DIR",
+            description = "Where the agent keeps what outlives a restart (default: STATE_HOME/state).")
+    Path stateDir;
+
+    @Option(names = {"-v", "--verbose"}, description = "Log at debug level; stack traces on errors.")
+    boolean verbose;
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, String> labelMap = labels();
+        if (hostId != null) {
+            validateHostId(hostId);
+        }
+        KafkaTransportConfig kafkaConfig = kafkaConfig();
+        Path home = stateHome(ownerUid(), System.getenv(), System.getProperty("user.home"));
+        Path spoolPath = writableDirectory("--spool", spoolDir != null ? spoolDir : home.resolve("spool"));
+        Path statePath = writableDirectory("--state", stateDir != null ? stateDir : home.resolve("state"));
+        AgentConfig config = AgentConfig.builder(collector.toString(), statePath).hostId(hostId).labels(labelMap)
+                .build();
+
+        Spool spool = Spool.open(SpoolConfig.of(spoolPath));
+        BatchSink sink;
+        try {
+            sink = kafkaConfig != null ? KafkaTransport.connect(kafkaConfig, spool, TransportSettings.defaults())
+                    : GrpcTransport.connect(collector.toString(), spool, TransportSettings.defaults());
+        } catch (RuntimeException e) {
+            spool.close();
+            throw e;
+        }
+        log.info("agent {}: batches to {} through spool {}", config.hostId(),
+                kafkaConfig != null ? "Kafka " + kafkaConfig.bootstrapServers() + " topic " + kafkaConfig.topic()
+                        : "the collector at " + collector, spoolPath);
+        // The handlers stay installed until the agent has shut down, so that a second signal does not cut the
+        // flush short (what is not flushed stays in the spool either way).
+        try (StopSignals stop = StopSignals.install(); AgentDaemon daemon = new AgentDaemon(config, sink::submit)) {
+            daemon.start();
+            while (!stop.stopped()) {
+                stop.await(1000);
+            }
+            log.info("stopping: ending {} sessions", daemon.runningSessionIds().size());
+            daemon.close();
+            sink.flush(FLUSH_TIMEOUT);
+        } finally {
+            sink.close();
+        }
+        TransportStats s = sink.stats();
+        log.info("stopped: {} batches submitted, {} acknowledged, {} left in the spool, {} dropped",
+                s.submitted(), s.applied() + s.duplicates(), s.spool().batches(),
+                s.intakeDropped() + s.spool().droppedBatches());
+        return 0;
+    }
+
+    private Map<String, String> labels() {
+        if (labels.isEmpty()) {
+            return Map.of();
+        }
+        try {
+            return HostSelectors.labels(String.join(",", labels));
+        } catch (IllegalArgumentException e) {
+            throw invalid("--labels", e.getMessage());
+        }
+    }
+
+    private void validateHostId(String id) {
+        if (id.isBlank() || !id.strip().equals(id)) {
+            throw invalid("--host-id", "'" + id + "' is empty or has blanks around it");
+        }
+        if (id.getBytes(StandardCharsets.UTF_8).length > MAX_HOST_ID_BYTES) {
+            throw invalid("--host-id", "longer than " + MAX_HOST_ID_BYTES + " bytes");
+        }
+    }
+
+    private KafkaTransportConfig kafkaConfig() {
+        if (kafka == null) {
+            if (kafkaTopic != null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--kafka-topic needs --kafka");
+            }
+            return null;
+        }
+        for (String server : kafka.split(",", -1)) {
+            try {
+                HostPort.parse(server);
+            } catch (IllegalArgumentException e) {
+                throw invalid("--kafka", e.getMessage());
+            }
+        }
+        KafkaTransportConfig c = KafkaTransportConfig.of(kafka);
+        if (kafkaTopic != null) {
+            try {
+                c = c.withTopic(kafkaTopic);
+            } catch (IllegalArgumentException e) {
+                throw invalid("--kafka-topic", e.getMessage());
+            }
+        }
+        return c;
+    }
+
+    /** Creates {@code dir} if needed and checks that the agent can write there. */
+    private Path writableDirectory(String option, Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (FileSystemException e) {
+            throw invalid(option, "cannot create directory " + dir + " ("
+                    + (e.getReason() != null ? e.getReason() : e.getClass().getSimpleName() + ": " + e.getFile())
+                    + ")");
+        } catch (IOException e) {
+            throw invalid(option, "cannot create directory " + dir + " (" + e.getMessage() + ")");
+        }
+        if (!Files.isWritable(dir)) {
+            throw invalid(option, dir + " is not writable");
+        }
+        return dir.toAbsolutePath();
+    }
+
+    private CommandLine.ParameterException invalid(String option, String message) {
+        return new CommandLine.ParameterException(spec.commandLine(),
+                "Invalid value for option '" + option + "': " + message);
+    }
+
+    /**
+     * Where state and spool live by default: {@value #ROOT_STATE_HOME} for root (a system daemon), else the
+     * user's state home ({@code $XDG_STATE_HOME}, else {@code ~/.local/state}) + {@code /fleettap}.
+     */
+    static Path stateHome(long uid, Map<String, String> env, String userHome) {
+        if (uid == 0) {
+            return Path.of(ROOT_STATE_HOME);
+        }
+        String xdg = env.get("XDG_STATE_HOME");
+        // The XDG spec ignores a relative path.
+        Path base = xdg != null && xdg.startsWith("/") ? Path.of(xdg) : Path.of(userHome, ".local", "state");
+        return base.resolve("fleettap");
+    }
+
+    private static long ownerUid() {
+        try {
+            return ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).longValue();
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException e) {
+            return "root".equals(System.getProperty("user.name")) ? 0 : -1;
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package org.fleettap.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.fleettap.proto.v1.AggregateRow;
+import org.fleettap.proto.v1.GroupBy;
+import org.fleettap.proto.v1.Stats;
+
+/**
+ * Rows of a statistic as a table: HOST and/or KEY as the rows are grouped, then COUNT, SUM, MIN, MAX, AVG, P50,
+ * P90 and P99.
+ */
+final class AggregateTable {
+    private static final List<String> FIGURES = List.of("COUNT", "SUM", "MIN", "MAX", "AVG", "P50", "P90", "P99");
+
+    private AggregateTable() {
+    }
+
+    static boolean byHost(GroupBy g) {
+        return g == GroupBy.GROUP_BY_HOST || g == GroupBy.GROUP_BY_HOST_AND_KEY;
+    }
+
+    static boolean byKey(GroupBy g) {
+        return g == GroupBy.GROUP_BY_KEY || g == GroupBy.GROUP_BY_HOST_AND_KEY || g == GroupBy.GROUP_BY_UNSPECIFIED;
+    }
+
+    static String render(List<AggregateRow> rows, GroupBy by) {
+        boolean host = byHost(by);
+        boolean key = byKey(by);
+        List<String> header = new ArrayList<>();
+        if (host) {
+            header.add("HOST");
+        }
+        if (key) {
+            header.add("KEY");
+        }
+        int labels = header.size();
+        header.addAll(FIGURES);
+        boolean[] numeric = new boolean[header.size()];
+        for (int i = labels; i < numeric.length; i++) {
+            numeric[i] = true;
+        }
+        Table t = new Table(header, numeric);
+        for (AggregateRow r : rows) {
+            List<String> cells = new ArrayList<>();
+            if (host) {
+                cells.add(r.getHostId());
+            }
+            if (key) {
+                cells.add(Keys.format(r.getKeyList()));
+            }
+            Stats s = r.getStats();
+            cells.add(Long.toUnsignedString(s.getCount()));
+            for (long v : new long[] {s.getSum(), s.getMin(), s.getMax(), s.getAvg(), s.getP50(), s.getP90(),
+                    s.getP99()}) {
+                cells.add(Long.toString(v));
+            }
+            t.add(cells);
+        }
+        return t.render();
+    }
+}

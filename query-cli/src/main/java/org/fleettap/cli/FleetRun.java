@@ -1,0 +1,263 @@
+package org.fleettap.cli;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import org.fleettap.agent.script.CheckedScript;
+import org.fleettap.agent.script.Source;
+import org.fleettap.agent.script.Type;
+import org.fleettap.agent.script.VariableInfo;
+import org.fleettap.proto.v1.AggregateQuery;
+import org.fleettap.proto.v1.AggregateQueryResponse;
+import org.fleettap.proto.v1.CompileError;
+import org.fleettap.proto.v1.CompileErrors;
+import org.fleettap.proto.v1.GroupBy;
+import org.fleettap.proto.v1.HostInfo;
+import org.fleettap.proto.v1.HostLosses;
+import org.fleettap.proto.v1.ListHostsRequest;
+import org.fleettap.proto.v1.ListSessionsRequest;
+import org.fleettap.proto.v1.SessionInfo;
+import org.fleettap.proto.v1.SessionState;
+import org.fleettap.proto.v1.SessionStatus;
+import org.fleettap.proto.v1.StartSessionRequest;
+import org.fleettap.proto.v1.StartSessionResponse;
+import org.fleettap.proto.v1.StopSessionRequest;
+import org.fleettap.proto.v1.TargetSelector;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code fleettap run --collector}: a checked script becomes a session on the hosts the selector picks. Prints
+ * {@code session ID} first, then each host's output as it arrives ({@code [HOST] text}), and each host's compile
+ * errors and failures on stderr once ({@code HOST: file:line:col: error: message}). When every host has ended the
+ * session, or on SIGINT/SIGTERM, it stops the session, waits (boundedly) for the hosts to report their end, and
+ * prints the script's statistics and numbers as the collector merged them across hosts ({@link StatsBlock}).
+ *
+ * <p>The session's progress is read by polling ListSessions every {@link #POLL}: the hosts it waits for are those
+ * the selector matched that were connected when the session started, and any host that reports on it later.
+ */
+final class FleetRun {
+    private static final Logger log = LoggerFactory.getLogger(FleetRun.class);
+    static final Duration POLL = Duration.ofMillis(500);
+    /** After StopSession, how long to wait for the hosts to report the session's end (agents allow 15 s). */
+    static final Duration STOP_WAIT = Duration.ofSeconds(20);
+    /** Output is taken as complete once no line arrived for this long after the hosts ended (at most SETTLE_MAX). */
+    static final Duration QUIET = Duration.ofMillis(500);
+    static final Duration SETTLE_MAX = Duration.ofSeconds(5);
+
+    /**
+     * What to run.
+     *
+     * @param duration how long the session runs (null: until stopped or the script exits)
+     * @param interval how often agents export (null: the agents' default, 1 s)
+     */
+    record Request(Source source, CheckedScript script, List<String> args, TargetSelector selector,
+            Duration duration, Duration interval) {
+    }
+
+    private final CollectorClient client;
+    private final PrintStream out;
+    private final PrintStream err;
+    private final Set<String> expected = new TreeSet<>();
+    private final Set<String> reported = new HashSet<>();
+    private final Set<String> warned = new HashSet<>();
+    private SessionInfo latest;
+
+    /** {@code out} takes the hosts' output and the statistics; {@code session ID} goes to stdout. */
+    FleetRun(CollectorClient client, PrintStream out, PrintStream err) {
+        this.client = client;
+        this.out = out;
+        this.err = err;
+    }
+
+    /** Runs the session to its end; the exit status: 0, or 1 when it ran on no host or failed on every host. */
+    int run(Request r, StopSignals stop) throws CollectorClient.CollectorException, InterruptedException {
+        StartSessionRequest.Builder start = StartSessionRequest.newBuilder().setScriptName(r.source().name())
+                .setScriptSource(r.source().text()).addAllScriptArgs(r.args()).setTarget(r.selector());
+        if (r.duration() != null) {
+            start.setDurationNanos(r.duration().toNanos());
+        }
+        if (r.interval() != null) {
+            start.setExportIntervalNanos(r.interval().toNanos());
+        }
+        StartSessionResponse started = client.call("StartSession", () -> client.sessions().startSession(
+                start.build()));
+        String id = started.getSessionId();
+        System.out.println("session " + id);
+        System.out.flush();
+        expectConnected(started, r.selector());
+
+        try (OutputFollower output = new OutputFollower(client, id, List.of(), out, err)) {
+            output.start();
+            while (!stop.stopped() && !poll(id)) {
+                stop.await(POLL.toMillis());
+            }
+            client.call("StopSession", () -> client.sessions().stopSession(StopSessionRequest.newBuilder()
+                    .setSessionId(id).build()));
+            long deadline = System.nanoTime() + STOP_WAIT.toNanos();
+            while (!poll(id) && System.nanoTime() < deadline) {
+                Thread.sleep(POLL.toMillis());
+            }
+            Set<String> running = running();
+            if (!running.isEmpty()) {
+                err.println("fleettap: warning: " + String.join(", ", running) + " did not report the session's "
+                        + "end within " + STOP_WAIT.toSeconds() + " s; what they export later is not in the "
+                        + "statistics below");
+            }
+            output.awaitQuiet(QUIET, SETTLE_MAX);
+        }
+        printStatistics(id, r.script());
+
+        if (expected.isEmpty()) {
+            err.println("fleettap: no host ran session " + id);
+            return 1;
+        }
+        return failedEverywhere() ? 1 : 0;
+    }
+
+    /** Which matched hosts the run waits for; warns about those that do not run the session now. */
+    private void expectConnected(StartSessionResponse started, TargetSelector selector) {
+        if (started.getHostIdsCount() == 0) {
+            err.println("fleettap: warning: no registered host matches " + HostSelectors.format(selector)
+                    + "; agents that register and match will run the session (Ctrl-C to stop)");
+            return;
+        }
+        Set<String> connected = new HashSet<>();
+        try {
+            for (HostInfo h : client.call("ListHosts", () -> client.query().listHosts(ListHostsRequest.newBuilder()
+                    .setSelector(selector).build())).getHostsList()) {
+                if (h.getConnected()) {
+                    connected.add(h.getHostId());
+                }
+            }
+        } catch (CollectorClient.CollectorException e) {
+            log.debug("listing hosts; waiting for every matched host", e);
+            connected.addAll(started.getHostIdsList());
+        }
+        for (String host : started.getHostIdsList()) {
+            if (connected.contains(host)) {
+                expected.add(host);
+            } else {
+                err.println("fleettap: warning: " + host + " is not connected; it runs the session when it "
+                        + "reconnects");
+            }
+        }
+    }
+
+    /** Reads the session's progress and reports what is new; true when every host it waits for is done. */
+    private boolean poll(String id) {
+        Optional<SessionInfo> info;
+        try {
+            info = client.call("ListSessions", () -> client.query().listSessions(ListSessionsRequest.newBuilder()
+                    .setIncludeEnded(true).build())).getSessionsList().stream()
+                    .filter(s -> s.getSpec().getSessionId().equals(id)).findFirst();
+        } catch (CollectorClient.CollectorException e) {
+            warnOnce(e.getMessage() + "; trying again");
+            return false;
+        }
+        if (info.isEmpty()) {
+            warnOnce("the collector does not list session " + id);
+            return false;
+        }
+        latest = info.get();
+        for (CompileErrors errors : latest.getCompileErrorsList()) {
+            expected.add(errors.getHostId());
+            for (CompileError e : errors.getErrorsList()) {
+                reportOnce(errors.getHostId() + ": " + location(e) + ": error: " + e.getMessage()
+                        + (e.getHint().isEmpty() ? "" : " (hint: " + e.getHint() + ")"));
+            }
+        }
+        for (SessionStatus s : latest.getStatusesList()) {
+            expected.add(s.getHostId());
+            // A failed compilation says so in its compile errors.
+            if (s.getState() == SessionState.SESSION_STATE_FAILED && !s.getReason().startsWith("compile error")) {
+                reportOnce(s.getHostId() + ": session failed: " + s.getReason());
+            }
+        }
+        return !expected.isEmpty() && running().isEmpty();
+    }
+
+    /** The hosts waited for that have not reported the session's end. */
+    private Set<String> running() {
+        Map<String, SessionState> states = states();
+        Set<String> running = new TreeSet<>();
+        for (String host : expected) {
+            SessionState s = states.get(host);
+            if (s != SessionState.SESSION_STATE_STOPPED && s != SessionState.SESSION_STATE_FAILED) {
+                running.add(host);
+            }
+        }
+        return running;
+    }
+
+    private boolean failedEverywhere() {
+        Map<String, SessionState> states = states();
+        return expected.stream().allMatch(h -> states.get(h) == SessionState.SESSION_STATE_FAILED);
+    }
+
+    private Map<String, SessionState> states() {
+        Map<String, SessionState> states = new LinkedHashMap<>();
+        if (latest != null) {
+            for (SessionStatus s : latest.getStatusesList()) {
+                states.put(s.getHostId(), s.getState());
+            }
+        }
+        return states;
+    }
+
+    /**
+     * The script's statistics and numbers, merged over the whole session across hosts; then, on stderr, what
+     * hosts lost.
+     */
+    private void printStatistics(String id, CheckedScript script) throws CollectorClient.CollectorException {
+        StringBuilder sb = new StringBuilder();
+        List<HostLosses> losses = new ArrayList<>();
+        for (VariableInfo v : script.globals().values()) {
+            boolean statistic = v.type() == Type.STATS;
+            if (!v.written() || !statistic && v.type() != Type.LONG) {
+                continue;
+            }
+            AggregateQuery q = AggregateQuery.newBuilder().setSessionId(id).setName(v.name())
+                    .setGroupBy(v.array() ? GroupBy.GROUP_BY_KEY : GroupBy.GROUP_BY_NONE).build();
+            AggregateQueryResponse r = client.call("QueryAggregates", () -> client.query().queryAggregates(q));
+            sb.append(StatsBlock.lines(v.name(), statistic, v.array(), r.getRowsList()));
+            if (losses.isEmpty()) {
+                losses.addAll(r.getLossesList());
+            }
+        }
+        out.print(sb);
+        out.flush();
+        for (HostLosses l : losses) {
+            String what = Losses.describe(l);
+            if (!what.isEmpty()) {
+                err.println("fleettap: warning: " + l.getHostId() + ": " + what);
+            }
+        }
+    }
+
+    private static String location(CompileError e) {
+        if (e.getLine() == 0) {
+            return e.getFile();
+        }
+        return e.getFile() + ":" + e.getLine() + (e.getColumn() == 0 ? "" : ":" + e.getColumn());
+    }
+
+    private void reportOnce(String line) {
+        if (reported.add(line)) {
+            err.println(line);
+        }
+    }
+
+    private void warnOnce(String message) {
+        if (warned.add(message)) {
+            err.println("fleettap: warning: " + message);
+        }
+    }
+}

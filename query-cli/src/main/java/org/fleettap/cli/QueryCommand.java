@@ -1,0 +1,242 @@
+package org.fleettap.cli;
+
+import io.grpc.Status;
+import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientResponseObserver;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
+import org.fleettap.proto.v1.AggregateQuery;
+import org.fleettap.proto.v1.AggregateQueryResponse;
+import org.fleettap.proto.v1.AggregateWindow;
+import org.fleettap.proto.v1.FollowAggregatesRequest;
+import org.fleettap.proto.v1.GroupBy;
+import org.fleettap.proto.v1.HostLosses;
+import org.fleettap.proto.v1.Metric;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code fleettap query}: one statistic of a session, merged by the collector over a time range per key, per host,
+ * per both or altogether, optionally the top N rows; or, with --follow, each window as it closes. Read-only.
+ */
+@Command(name = "query", mixinStandardHelpOptions = true,
+        description = {"Show a statistic of a session, merged across hosts and time: count, sum, min, max, avg, "
+                + "p50, p90, p99 per key, per host, or both.",
+                "Times are RFC 3339 (2024-05-01T12:00:00Z) or relative to now (-5m, -2h)."})
+final class QueryCommand implements Callable<Integer> {
+    /** The clock relative times count from. */
+    Clock clock = Clock.systemUTC();
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    CollectorOptions collector;
+
+    @Option(names = "--session", required = true, paramLabel = "ID", description = "The session.")
+    String session;
+
+    @Parameters(index = "0", paramLabel = "NAME", description = "The statistic: the script's global.")
+    String name;
+
+    @Option(names = "--by", paramLabel = "GROUPS", defaultValue = "key", converter = GroupByConverter.class,
+            description = "Rows per host, key, host,key, or none (everything merged); default ${DEFAULT-VALUE}.")
+    GroupBy by;
+
+    @Option(names = "--hosts", paramLabel = "HOST[,HOST...]", split = ",",
+            description = "Only these hosts (default: all).")
+    List<String> hosts = new ArrayList<>();
+
+    @Option(names = "--from", paramLabel = "TIME", description = "Windows from TIME (default: the session's start).")
+    String from;
+
+    @Option(names = "--to", paramLabel = "TIME", description = "Windows before TIME (default: now).")
+    String to;
+
+    @Option(names = "--top", paramLabel = "N", description = "Only the N rows with the largest --order figure.")
+    Integer top;
+
+    @Option(names = "--order", paramLabel = "FIGURE", converter = MetricConverter.class,
+            description = "With --top: count, sum, min, max, avg, p50, p90 or p99 (default count).")
+    Metric order;
+
+    @Option(names = "--follow", description = "Print each window as it closes, until Ctrl-C.")
+    boolean follow;
+
+    @Option(names = "-o", paramLabel = "FORMAT", defaultValue = "table", converter = OutputFormat.Converter.class,
+            description = "table or json (the collector's answer in protobuf's JSON mapping; one line per window "
+                    + "with --follow).")
+    OutputFormat format;
+
+    @Override
+    public Integer call() throws Exception {
+        if (order != null && top == null) {
+            throw usage("--order needs --top");
+        }
+        if (top != null && top < 1) {
+            throw usage("Invalid value for option '--top': " + top + " is not 1 or more");
+        }
+        if (follow && (from != null || to != null || top != null)) {
+            throw usage("--follow cannot be used with --from, --to or --top");
+        }
+        long fromNanos = time("--from", from);
+        long toNanos = time("--to", to);
+        if (fromNanos != 0 && toNanos != 0 && fromNanos >= toNanos) {
+            throw usage("--from " + from + " is not before --to " + to);
+        }
+        try (CollectorClient client = CollectorClient.connect(collector.collector)) {
+            if (follow) {
+                return follow(client);
+            }
+            AggregateQuery.Builder q = AggregateQuery.newBuilder().setSessionId(session).setName(name)
+                    .setFromUnixNanos(fromNanos).setToUnixNanos(toNanos).addAllHostIds(hosts).setGroupBy(by);
+            if (top != null) {
+                q.setTopN(top).setOrderBy(order != null ? order : Metric.METRIC_COUNT);
+            }
+            AggregateQueryResponse r = client.call("QueryAggregates", () -> client.query().queryAggregates(
+                    q.build()));
+            if (format == OutputFormat.JSON) {
+                System.out.print(OutputFormat.json(r));
+                return 0;
+            }
+            if (r.getRowsCount() == 0) {
+                System.err.println("fleettap: no data for " + name + " in session " + session);
+            } else {
+                System.out.print(AggregateTable.render(r.getRowsList(), by));
+            }
+            if (top != null && r.getTotalRows() > r.getRowsCount()) {
+                System.err.println("fleettap: top " + r.getRowsCount() + " of " + r.getTotalRows() + " rows by "
+                        + figure(q.getOrderBy()));
+            }
+            warnLosses(r.getLossesList());
+            return 0;
+        }
+    }
+
+    /** Prints windows until the stream ends or a stop signal; 1 when the stream failed. */
+    private int follow(CollectorClient client) throws InterruptedException {
+        FollowAggregatesRequest req = FollowAggregatesRequest.newBuilder().setSessionId(session).setName(name)
+                .addAllHostIds(hosts).setGroupBy(by).build();
+        AtomicReference<Status> ended = new AtomicReference<>();
+        AtomicReference<ClientCallStreamObserver<FollowAggregatesRequest>> call = new AtomicReference<>();
+        Object lock = new Object();
+        try (StopSignals stop = StopSignals.install()) {
+            client.queryStreams().followAggregates(req, new ClientResponseObserver<FollowAggregatesRequest,
+                    AggregateWindow>() {
+                @Override
+                public void beforeStart(ClientCallStreamObserver<FollowAggregatesRequest> requestStream) {
+                    call.set(requestStream);
+                }
+
+                @Override
+                public void onNext(AggregateWindow w) {
+                    synchronized (lock) {
+                        System.out.print(format == OutputFormat.JSON ? OutputFormat.jsonLine(w) : window(w));
+                        System.out.flush();
+                        if (format == OutputFormat.TABLE) {
+                            warnLosses(w.getLossesList());
+                        }
+                    }
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                    ended.compareAndSet(null, Status.fromThrowable(t));
+                }
+
+                @Override
+                public void onCompleted() {
+                    ended.compareAndSet(null, Status.OK);
+                }
+            });
+            while (!stop.stopped() && ended.get() == null) {
+                stop.await(200);
+            }
+        }
+        if (ended.get() == null) {
+            call.get().cancel("stopped", null);
+            return 0;
+        }
+        if (!ended.get().isOk()) {
+            System.err.println("fleettap: " + client.describe("FollowAggregates", ended.get()));
+            return 1;
+        }
+        return 0;
+    }
+
+    private String window(AggregateWindow w) {
+        return "window " + Times.formatMillis(w.getWindowStartUnixNanos()) + " .. "
+                + Times.formatMillis(w.getWindowEndUnixNanos()) + "\n" + AggregateTable.render(w.getRowsList(), by)
+                + "\n";
+    }
+
+    private static void warnLosses(List<HostLosses> losses) {
+        for (HostLosses l : losses) {
+            String what = Losses.describe(l);
+            if (!what.isEmpty()) {
+                System.err.println("fleettap: warning: " + l.getHostId() + ": " + what);
+            }
+        }
+    }
+
+    private long time(String option, String text) {
+        if (text == null) {
+            return 0;
+        }
+        try {
+            return Times.parse(text, clock.instant());
+        } catch (IllegalArgumentException e) {
+            throw usage("Invalid value for option '" + option + "': " + e.getMessage());
+        }
+    }
+
+    private CommandLine.ParameterException usage(String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+
+    static String figure(Metric m) {
+        return m == Metric.METRIC_UNSPECIFIED ? "count"
+                : m.name().substring("METRIC_".length()).toLowerCase(Locale.ROOT);
+    }
+
+    /** --by: host, key, host,key (or key,host), none. */
+    static final class GroupByConverter implements CommandLine.ITypeConverter<GroupBy> {
+        @Override
+        public GroupBy convert(String value) {
+            return switch (value.strip().toLowerCase(Locale.ROOT).replace(" ", "")) {
+                case "host" -> GroupBy.GROUP_BY_HOST;
+                case "key" -> GroupBy.GROUP_BY_KEY;
+                case "host,key", "key,host" -> GroupBy.GROUP_BY_HOST_AND_KEY;
+                case "none" -> GroupBy.GROUP_BY_NONE;
+                default -> throw new CommandLine.TypeConversionException("'" + value
+                        + "' is not host, key, host,key or none");
+            };
+        }
+    }
+
+    /** --order: count, sum, min, max, avg, p50, p90, p99. */
+    static final class MetricConverter implements CommandLine.ITypeConverter<Metric> {
+        @Override
+        public Metric convert(String value) {
+            return switch (value.strip().toLowerCase(Locale.ROOT)) {
+                case "count" -> Metric.METRIC_COUNT;
+                case "sum" -> Metric.METRIC_SUM;
+                case "min" -> Metric.METRIC_MIN;
+                case "max" -> Metric.METRIC_MAX;
+                case "avg" -> Metric.METRIC_AVG;
+                case "p50" -> Metric.METRIC_P50;
+                case "p90" -> Metric.METRIC_P90;
+                case "p99" -> Metric.METRIC_P99;
+                default -> throw new CommandLine.TypeConversionException("'" + value
+                        + "' is not count, sum, min, max, avg, p50, p90 or p99");
+            };
+        }
+    }
+}

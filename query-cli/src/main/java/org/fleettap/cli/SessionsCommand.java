@@ -1,0 +1,72 @@
+package org.fleettap.cli;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.fleettap.proto.v1.ListSessionsRequest;
+import org.fleettap.proto.v1.ListSessionsResponse;
+import org.fleettap.proto.v1.SessionInfo;
+import org.fleettap.proto.v1.SessionState;
+import org.fleettap.proto.v1.SessionStatus;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code fleettap sessions}: the sessions the collector runs (or ran), with how many hosts are where. */
+@Command(name = "sessions", mixinStandardHelpOptions = true,
+        description = "List the collector's sessions: script, selector, start, and the hosts' states.")
+final class SessionsCommand implements Callable<Integer> {
+
+    @Mixin
+    CollectorOptions collector;
+
+    @Option(names = {"-a", "--all"}, description = "Also sessions that have ended on every host.")
+    boolean all;
+
+    @Option(names = "-o", paramLabel = "FORMAT", defaultValue = "table", converter = OutputFormat.Converter.class,
+            description = "table or json.")
+    OutputFormat format;
+
+    @Override
+    public Integer call() throws Exception {
+        try (CollectorClient client = CollectorClient.connect(collector.collector)) {
+            ListSessionsRequest req = ListSessionsRequest.newBuilder().setIncludeEnded(all).build();
+            ListSessionsResponse r = client.call("ListSessions", () -> client.query().listSessions(req));
+            System.out.print(format == OutputFormat.JSON ? OutputFormat.json(r) : table(r.getSessionsList()));
+            return 0;
+        }
+    }
+
+    static String table(List<SessionInfo> sessions) {
+        Table t = new Table(List.of("SESSION", "SCRIPT", "HOSTS", "CREATED", "STATES"), false, false, false, false,
+                false);
+        for (SessionInfo s : sessions) {
+            t.add(List.of(s.getSpec().getSessionId(), s.getSpec().getScriptName().isEmpty() ? "-"
+                    : s.getSpec().getScriptName(), HostSelectors.format(s.getSpec().getTarget()),
+                    Times.format(s.getSpec().getCreatedUnixNanos()), states(s)));
+        }
+        return t.render();
+    }
+
+    /** E.g. "2 running, 1 failed"; "no host yet" before any host reported. */
+    static String states(SessionInfo s) {
+        Map<SessionState, Integer> counts = new EnumMap<>(SessionState.class);
+        for (SessionStatus st : s.getStatusesList()) {
+            counts.merge(st.getState(), 1, Integer::sum);
+        }
+        List<String> parts = new ArrayList<>();
+        counts.forEach((state, n) -> parts.add(n + " " + word(state)));
+        return parts.isEmpty() ? "no host yet" : String.join(", ", parts);
+    }
+
+    private static String word(SessionState s) {
+        return switch (s) {
+            case SESSION_STATE_STARTED, SESSION_STATE_RUNNING, SESSION_STATE_STOPPED, SESSION_STATE_FAILED ->
+                    s.name().substring("SESSION_STATE_".length()).toLowerCase(Locale.ROOT);
+            default -> "unknown";
+        };
+    }
+}

@@ -1,0 +1,57 @@
+package org.fleettap.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * An aligned text table: a header row, then rows; columns two spaces apart, text left-aligned and numbers
+ * right-aligned, no trailing blanks.
+ */
+final class Table {
+    private final List<String> header;
+    private final boolean[] numeric;
+    private final List<List<String>> rows = new ArrayList<>();
+
+    /** {@code numeric[i]} right-aligns column i. */
+    Table(List<String> header, boolean... numeric) {
+        if (numeric.length != header.size()) {
+            throw new IllegalArgumentException(header.size() + " columns, " + numeric.length + " alignments");
+        }
+        this.header = List.copyOf(header);
+        this.numeric = numeric.clone();
+    }
+
+    Table add(List<String> row) {
+        if (row.size() != header.size()) {
+            throw new IllegalArgumentException(header.size() + " columns, row has " + row.size());
+        }
+        rows.add(List.copyOf(row));
+        return this;
+    }
+
+    String render() {
+        int[] width = new int[header.size()];
+        List<List<String>> all = new ArrayList<>();
+        all.add(header);
+        all.addAll(rows);
+        for (List<String> r : all) {
+            for (int c = 0; c < width.length; c++) {
+                width[c] = Math.max(width[c], r.get(c).length());
+            }
+        }
+        StringBuilder sb = new StringBuilder();
+        for (List<String> r : all) {
+            StringBuilder line = new StringBuilder();
+            for (int c = 0; c < width.length; c++) {
+                if (c > 0) {
+                    line.append("  ");
+                }
+                String cell = r.get(c);
+                String pad = " ".repeat(width[c] - cell.length());
+                line.append(numeric[c] ? pad + cell : cell + pad);
+            }
+            sb.append(line.toString().stripTrailing()).append('\n');
+        }
+        return sb.toString();
+    }
+}
