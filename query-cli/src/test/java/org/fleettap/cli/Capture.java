@@ -1,0 +1,89 @@
+package org.fleettap.cli;
+
+import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Predicate;
+
+/**
+ * Captures what commands print to System.out and System.err (and what slf4j-simple logs there) while installed;
+ * safe to read while commands run in other threads. Closing puts the previous streams back.
+ */
+final class Capture implements AutoCloseable {
+    static final Duration TIMEOUT = Duration.ofSeconds(60);
+
+    private final PrintStream previousOut = System.out;
+    private final PrintStream previousErr = System.err;
+    private final Buffer out = new Buffer();
+    private final Buffer err = new Buffer();
+
+    private Capture() {
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    static Capture install() {
+        return new Capture();
+    }
+
+    /** Runs the fleettap command line in this thread and returns its exit status. */
+    static int fleettap(String... args) {
+        return Main.run(args);
+    }
+
+    String stdout() {
+        return out.text();
+    }
+
+    String stderr() {
+        return err.text();
+    }
+
+    /** Waits until stdout satisfies {@code condition}. */
+    void awaitStdout(String what, Predicate<String> condition) {
+        await(what, () -> condition.test(stdout()));
+    }
+
+    /** Waits until stderr satisfies {@code condition}. */
+    void awaitStderr(String what, Predicate<String> condition) {
+        await(what, () -> condition.test(stderr()));
+    }
+
+    private void await(String what, java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("not within " + TIMEOUT.toSeconds() + " s: " + what + "\nstdout:\n"
+                        + stdout() + "\nstderr:\n" + stderr());
+            }
+            LockSupport.parkNanos(5_000_000);
+        }
+    }
+
+    @Override
+    public void close() {
+        System.setOut(previousOut);
+        System.setErr(previousErr);
+    }
+
+    private static final class Buffer extends OutputStream {
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+
+        @Override
+        public synchronized void write(int b) {
+            bytes.write(b);
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
+            bytes.write(b, off, len);
+        }
+
+        synchronized String text() {
+            return bytes.toString(StandardCharsets.UTF_8);
+        }
+    }
+}
