@@ -108,15 +108,21 @@ final class AgentCommand implements Callable<Integer> {
                         : "the collector at " + collector, spoolPath);
         // The handlers stay installed until the agent has shut down, so that a second signal does not cut the
         // flush short (what is not flushed stays in the spool either way).
-        try (StopSignals stop = StopSignals.install(); AgentDaemon daemon = new AgentDaemon(config, sink::submit)) {
+        AgentDaemon daemon = null;
+        try (StopSignals stop = StopSignals.install()) {
+            daemon = new AgentDaemon(config, sink::submit);
             daemon.start();
             while (!stop.stopped()) {
                 stop.await(1000);
             }
             log.info("stopping: ending {} sessions", daemon.runningSessionIds().size());
+            // The sessions' end probes run and their last batches go to the sink before it is flushed.
             daemon.close();
             sink.flush(FLUSH_TIMEOUT);
         } finally {
+            if (daemon != null) {
+                daemon.close(); // idempotent; here for a failure before the normal close
+            }
             sink.close();
         }
         TransportStats s = sink.stats();

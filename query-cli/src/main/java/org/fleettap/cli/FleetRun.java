@@ -77,7 +77,10 @@ final class FleetRun {
         this.err = err;
     }
 
-    /** Runs the session to its end; the exit status: 0, or 1 when it ran on no host or failed on every host. */
+    /**
+     * Runs the session to its end; the exit status: 0, or 1 (and no statistics) when it ran on no host or failed on
+     * every host.
+     */
     int run(Request r, StopSignals stop) throws CollectorClient.CollectorException, InterruptedException {
         StartSessionRequest.Builder start = StartSessionRequest.newBuilder().setScriptName(r.source().name())
                 .setScriptSource(r.source().text()).addAllScriptArgs(r.args()).setTarget(r.selector());
@@ -96,14 +99,15 @@ final class FleetRun {
 
         try (OutputFollower output = new OutputFollower(client, id, List.of(), out, err)) {
             output.start();
-            while (!stop.stopped() && !poll(id)) {
+            while (!stop.stopped() && !(poll(id) && !expected.isEmpty() && running().isEmpty())) {
                 stop.await(POLL.toMillis());
             }
             client.call("StopSession", () -> client.sessions().stopSession(StopSessionRequest.newBuilder()
                     .setSessionId(id).build()));
             long deadline = System.nanoTime() + STOP_WAIT.toNanos();
-            while (!poll(id) && System.nanoTime() < deadline) {
+            while (!running().isEmpty() && System.nanoTime() < deadline) {
                 Thread.sleep(POLL.toMillis());
+                poll(id);
             }
             Set<String> running = running();
             if (!running.isEmpty()) {
@@ -113,13 +117,15 @@ final class FleetRun {
             }
             output.awaitQuiet(QUIET, SETTLE_MAX);
         }
-        printStatistics(id, r.script());
-
         if (expected.isEmpty()) {
             err.println("fleettap: no host ran session " + id);
             return 1;
         }
-        return failedEverywhere() ? 1 : 0;
+        if (failedEverywhere()) {
+            return 1;
+        }
+        printStatistics(id, r.script());
+        return 0;
     }
 
     /** Which matched hosts the run waits for; warns about those that do not run the session now. */
@@ -151,7 +157,7 @@ final class FleetRun {
         }
     }
 
-    /** Reads the session's progress and reports what is new; true when every host it waits for is done. */
+    /** Reads the session's progress and reports what is new; false when it could not be read. */
     private boolean poll(String id) {
         Optional<SessionInfo> info;
         try {
@@ -181,7 +187,7 @@ final class FleetRun {
                 reportOnce(s.getHostId() + ": session failed: " + s.getReason());
             }
         }
-        return !expected.isEmpty() && running().isEmpty();
+        return true;
     }
 
     /** The hosts waited for that have not reported the session's end. */

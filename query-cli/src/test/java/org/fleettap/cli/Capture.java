@@ -34,6 +34,21 @@ final class Capture implements AutoCloseable {
         return Main.run(args);
     }
 
+    /** Runs the fleettap command line in a thread of its own; the future holds its exit status. */
+    static java.util.concurrent.CompletableFuture<Integer> start(String... args) {
+        java.util.concurrent.CompletableFuture<Integer> exit = new java.util.concurrent.CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                exit.complete(Main.run(args));
+            } catch (Throwable e) {
+                exit.completeExceptionally(e);
+            }
+        }, "fleettap " + String.join(" ", args));
+        t.setDaemon(true);
+        t.start();
+        return exit;
+    }
+
     String stdout() {
         return out.text();
     }
