@@ -15,6 +15,12 @@ import java.util.function.Predicate;
 final class Capture implements AutoCloseable {
     static final Duration TIMEOUT = Duration.ofSeconds(60);
 
+    static {
+        // slf4j-simple is set up (tests: cacheOutputStream) before any capture, so that the logs of the collector
+        // and agent running in-process go to the real stderr, never into a command's captured output.
+        org.slf4j.LoggerFactory.getILoggerFactory();
+    }
+
     private final PrintStream previousOut = System.out;
     private final PrintStream previousErr = System.err;
     private final Buffer out = new Buffer();
