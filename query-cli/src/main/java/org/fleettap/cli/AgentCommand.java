@@ -36,8 +36,8 @@ import picocli.CommandLine.Option;
 @Command(name = "agent", mixinStandardHelpOptions = true,
         description = {"Run the agent daemon: register with the collector and run the sessions it pushes to this "
                 + "host, until SIGTERM or SIGINT.",
-                "State and spool live under /var/lib/fleettap when run as root, else under "
-                        + "${XDG_STATE_HOME:-~/.local/state}/fleettap."})
+                "STATE_HOME, where state and spool live: /var/lib/fleettap when run as root, else "
+                        + "$XDG_STATE_HOME/fleettap (~/.local/state/fleettap without it)."})
 final class AgentCommand implements Callable<Integer> {
     private static final Logger log = LoggerFactory.getLogger(AgentCommand.class);
     /** How long, after the sessions ended, the agent waits for the collector (or Kafka) to take the last batches. */

@@ -50,7 +50,7 @@ final class QueryCommand implements Callable<Integer> {
             description = "Rows per host, key, host,key, or none (everything merged); default ${DEFAULT-VALUE}.")
     GroupBy by;
 
-    @Option(names = "--hosts", paramLabel = "HOST[,HOST...]", split = ",",
+    @Option(names = "--hosts", paramLabel = "HOST[,HOST...]", split = ",", hideParamSyntax = true,
             description = "Only these hosts (default: all).")
     List<String> hosts = new ArrayList<>();
 
