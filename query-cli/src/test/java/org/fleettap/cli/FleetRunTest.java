@@ -2,6 +2,8 @@ package org.fleettap.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +25,7 @@ import org.fleettap.proto.v1.TargetSelector;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 import sun.misc.Signal;
 
 /**
@@ -36,6 +39,8 @@ class FleetRunTest {
             + "probe begin { printf(\"hello\\n\") }\n"
             + "probe timer.ms(100) { calls++; lat[execname()] <<< 5; name = \"x\" }\n";
     private final LoopbackCollector collector = new LoopbackCollector();
+    @TempDir
+    Path dir;
 
     @AfterEach
     void close() throws InterruptedException {
@@ -91,7 +96,7 @@ class FleetRunTest {
         register("h3", "us");
         try (Capture c = Capture.install()) {
             CompletableFuture<Integer> run = Capture.start("run", "--collector", collector.address(), "--hosts",
-                    "zone=eu", "-e", SCRIPT);
+                    "zone=eu", "--duration", "1h", "--interval", "250ms", "-e", SCRIPT);
             String id = sessionId(c);
             KeyPart sh = KeyPart.newBuilder().setStringValue("sh").build();
             KeyPart cc = KeyPart.newBuilder().setStringValue("cc").build();
@@ -127,6 +132,8 @@ class FleetRunTest {
         assertThat(spec.getTarget()).isEqualTo(TargetSelector.newBuilder().putLabels("zone", "eu").build());
         assertThat(spec.getScriptName()).isEqualTo("-e");
         assertThat(spec.getScriptSource()).isEqualTo(SCRIPT);
+        assertThat(spec.getDurationNanos()).isEqualTo(3_600_000_000_000L);
+        assertThat(spec.getExportIntervalNanos()).isEqualTo(250_000_000L);
         assertThat(collector.sessions.sessions(true).get(0).isStopped()).isTrue();
         // Numbers and statistics over the whole session, merged across hosts; strings are not exported.
         assertThat(collector.query.queries).extracting(AggregateQuery::getName, AggregateQuery::getGroupBy)
@@ -139,8 +146,14 @@ class FleetRunTest {
         register("h1", "eu");
         register("h2", "eu");
         try (Capture c = Capture.install()) {
-            CompletableFuture<Integer> run = Capture.start("run", "--collector", collector.address(), "-e", SCRIPT);
+            Path script = Files.writeString(dir.resolve("count.stp"), SCRIPT);
+            CompletableFuture<Integer> run = Capture.start("run", "--collector", collector.address(),
+                    script.toString(), "arg1", "arg 2");
             String id = sessionId(c);
+            SessionSpec spec = collector.sessions.session(id).orElseThrow().spec();
+            assertThat(spec.getScriptName()).isEqualTo(script.toString());
+            assertThat(spec.getScriptArgsList()).containsExactly("arg1", "arg 2");
+            assertThat(spec.getTarget()).as("every host").isEqualTo(TargetSelector.getDefaultInstance());
             status(id, "h2", SessionState.SESSION_STATE_STARTED, "");
             CompileErrors errors = CompileErrors.newBuilder().setSessionId(id).setHostId("h1")
                     .addErrors(CompileError.newBuilder().setFile("-e").setLine(3).setColumn(7)
