@@ -1,0 +1,76 @@
+package org.fleettap.collector.store;
+
+import java.util.List;
+import org.fleettap.proto.v1.KeyPart;
+
+/**
+ * Keys of the {@code aggregates} column family:
+ * {@code session, name, key tuple, host, resolution, window start} in {@link OrderedKey}'s encoding
+ * (strings, strings, tuple, string, byte, long). So
+ *
+ * <ul>
+ *   <li>a time range of one (session, name, key, host) at one resolution is one contiguous range,
+ *   <li>a (session, name) prefix covers every key and host of the statistic,
+ *   <li>the windows of one (session, name, key, host) — a <em>series</em> — are contiguous, finest
+ *       resolution first.
+ * </ul>
+ *
+ * Values are {@code fleettap.v1.Aggregate} messages ({@code MergeableAggregate.toProto}).
+ */
+final class AggregateKeys {
+    private AggregateKeys() {}
+
+    /** The prefix of every key of one statistic. */
+    static byte[] statistic(String session, String name) {
+        return new OrderedKey.Writer().putString(session).putString(name).toBytes();
+    }
+
+    /** Prefix of one series: statistic, key tuple, host. */
+    static byte[] series(String session, String name, List<KeyPart> key, String host) {
+        return new OrderedKey.Writer().putString(session).putString(name).putKey(key).putString(host).toBytes();
+    }
+
+    /** A window's key: the series prefix, the resolution and the window start. */
+    static byte[] window(byte[] series, Resolution r, long start) {
+        return OrderedKey.Writer.startingWith(series).putByte(r.code).putLong(start).toBytes();
+    }
+
+    /** Prefix of one series' windows of one resolution. */
+    static byte[] seriesAt(byte[] series, Resolution r) {
+        return OrderedKey.Writer.startingWith(series).putByte(r.code).toBytes();
+    }
+
+    /**
+     * Where the parts of a window key lie.
+     *
+     * @param keyStart offset of the key tuple
+     * @param hostStart offset of the host string
+     * @param seriesEnd length of the series prefix (offset of the resolution byte)
+     * @param resolution the window's resolution
+     * @param start the window start
+     */
+    record Parsed(int keyStart, int hostStart, int seriesEnd, Resolution resolution, long start) {}
+
+    /** Parses a window key whose statistic prefix is {@code statisticLength} bytes long. */
+    static Parsed parse(byte[] key, int statisticLength) {
+        OrderedKey.Reader r = new OrderedKey.Reader(key, statisticLength);
+        r.skipKey();
+        int hostStart = r.position();
+        r.skipString();
+        int seriesEnd = r.position();
+        Resolution res = Resolution.ofCode(r.getByte());
+        long start = r.getLong();
+        if (!r.atEnd()) {
+            throw new IllegalArgumentException("aggregate key has " + (key.length - r.position()) + " extra bytes");
+        }
+        return new Parsed(statisticLength, hostStart, seriesEnd, res, start);
+    }
+
+    /** Parses a whole window key, statistic prefix included. */
+    static Parsed parse(byte[] key) {
+        OrderedKey.Reader r = new OrderedKey.Reader(key);
+        r.skipString();
+        r.skipString();
+        return parse(key, r.position());
+    }
+}
