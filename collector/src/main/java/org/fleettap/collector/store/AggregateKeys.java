@@ -6,7 +6,8 @@ import org.fleettap.proto.v1.KeyPart;
 /**
  * Keys of the {@code aggregates} column family:
  * {@code session, name, key tuple, host, resolution, window start} in {@link OrderedKey}'s encoding
- * (strings, strings, tuple, string, byte, long). So
+ * (strings, strings, tuple, string, byte, long), and for 1 s windows also the sequence number of
+ * the batch that brought the delta (long). So
  *
  * <ul>
  *   <li>a time range of one (session, name, key, host) at one resolution is one contiguous range,
@@ -16,6 +17,13 @@ import org.fleettap.proto.v1.KeyPart;
  * </ul>
  *
  * Values are {@code fleettap.v1.Aggregate} messages ({@code MergeableAggregate.toProto}).
+ *
+ * <p>Why the sequence: a 1 s window of a series is then written once, by one batch, whatever else
+ * was written before, so ingest puts it without reading (a batch is applied exactly once, and it
+ * holds at most one delta per series when the agent exports every second). A second that several
+ * batches cover (export intervals under 1 s, an agent restarted within the second) holds one entry
+ * per batch; queries merge every entry in their range anyway. Rollup windows (1 min, 1 h) are one
+ * entry each, read, merged and rewritten.
  */
 final class AggregateKeys {
     private AggregateKeys() {}
@@ -30,9 +38,18 @@ final class AggregateKeys {
         return new OrderedKey.Writer().putString(session).putString(name).putKey(key).putString(host).toBytes();
     }
 
-    /** A window's key: the series prefix, the resolution and the window start. */
+    /**
+     * A rollup window's key, or the prefix of a 1 s window's entries: the series prefix, the
+     * resolution and the window start.
+     */
     static byte[] window(byte[] series, Resolution r, long start) {
         return OrderedKey.Writer.startingWith(series).putByte(r.code).putLong(start).toBytes();
+    }
+
+    /** The key of the 1 s window entry written by batch {@code sequence}. */
+    static byte[] second(byte[] series, long start, long sequence) {
+        return OrderedKey.Writer.startingWith(series).putByte(Resolution.SECOND.code).putLong(start)
+                .putLong(sequence).toBytes();
     }
 
     /** Prefix of one series' windows of one resolution. */
@@ -48,8 +65,9 @@ final class AggregateKeys {
      * @param seriesEnd length of the series prefix (offset of the resolution byte)
      * @param resolution the window's resolution
      * @param start the window start
+     * @param sequence for a 1 s window, the sequence of the batch that wrote it; 0 for rollups
      */
-    record Parsed(int keyStart, int hostStart, int seriesEnd, Resolution resolution, long start) {}
+    record Parsed(int keyStart, int hostStart, int seriesEnd, Resolution resolution, long start, long sequence) {}
 
     /** Parses a window key whose statistic prefix is {@code statisticLength} bytes long. */
     static Parsed parse(byte[] key, int statisticLength) {
@@ -60,10 +78,11 @@ final class AggregateKeys {
         int seriesEnd = r.position();
         Resolution res = Resolution.ofCode(r.getByte());
         long start = r.getLong();
+        long sequence = res == Resolution.SECOND ? r.getLong() : 0;
         if (!r.atEnd()) {
             throw new IllegalArgumentException("aggregate key has " + (key.length - r.position()) + " extra bytes");
         }
-        return new Parsed(statisticLength, hostStart, seriesEnd, res, start);
+        return new Parsed(statisticLength, hostStart, seriesEnd, res, start, sequence);
     }
 
     /** Parses a whole window key, statistic prefix included. */

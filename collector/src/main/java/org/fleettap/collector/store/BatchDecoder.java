@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.fleettap.aggregate.InvalidAggregateException;
 import org.fleettap.aggregate.MergeableAggregate;
+import org.fleettap.proto.v1.Aggregate;
 import org.fleettap.proto.v1.AggregateDelta;
 import org.fleettap.proto.v1.Batch;
 import org.fleettap.proto.v1.KeyPart;
@@ -33,8 +34,8 @@ final class BatchDecoder {
         }
     }
 
-    /** One statistic's delta, read. */
-    record Delta(String name, List<KeyPart> key, MergeableAggregate aggregate) {}
+    /** One statistic's delta, read ({@code aggregate}) and as it came ({@code message}). */
+    record Delta(String name, List<KeyPart> key, MergeableAggregate aggregate, Aggregate message) {}
 
     /** The checked batch: its aggregate deltas read, empty ones left out. */
     record Decoded(Batch batch, List<Delta> deltas) {}
@@ -81,7 +82,7 @@ final class BatchDecoder {
                 throw new RejectedBatchException(where + ": " + e.getMessage());
             }
             if (!a.isEmpty()) {
-                deltas.add(new Delta(d.getName(), d.getKeyList(), a));
+                deltas.add(new Delta(d.getName(), d.getKeyList(), a, d.getAggregate()));
             }
         }
         for (int i = 0; i < b.getOutputCount(); i++) {

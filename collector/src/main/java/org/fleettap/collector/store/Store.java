@@ -123,7 +123,8 @@ public final class Store implements AutoCloseable {
         this.sessions = handles.get(SESSIONS);
         this.applied = handles.get(APPLIED);
         this.syncWrites = syncWrites;
-        this.ingest = new Ingest(db, aggregates, output, applied, syncWrites, options.resolutions());
+        this.ingest = new Ingest(db, aggregates, output, applied, syncWrites, options.rollups(),
+                options.rollupCacheEntries());
         this.queries = new AggregateQueries(db, aggregates, options.rollup());
     }
 
@@ -251,12 +252,22 @@ public final class Store implements AutoCloseable {
         });
     }
 
-    /** The stored window, if any (for tests and tools: queries merge windows for you). */
+    /**
+     * One stored window (all entries of a 1 s window merged), if any; for tests and tools, since
+     * queries merge windows for you.
+     */
     Optional<org.fleettap.aggregate.MergeableAggregate> window(String session, String name,
             List<org.fleettap.proto.v1.KeyPart> key, String host, Resolution r, long start) {
-        byte[] k = AggregateKeys.window(AggregateKeys.series(session, name, key, host), r, start);
-        byte[] v = read(aggregates, k, "a window");
-        return Optional.ofNullable(v == null ? null : StoredAggregates.read(k, v));
+        byte[] prefix = AggregateKeys.window(AggregateKeys.series(session, name, key, host), r, start);
+        return withOpen(() -> {
+            org.fleettap.aggregate.MergeableAggregate merged = new org.fleettap.aggregate.MergeableAggregate();
+            boolean[] found = {false};
+            scan(aggregates, prefix, "a window", (k, v) -> {
+                merged.merge(StoredAggregates.read(k, v));
+                found[0] = true;
+            });
+            return found[0] ? Optional.of(merged) : Optional.empty();
+        });
     }
 
     /** Counts of batches applied, duplicate and rejected since the store was opened. */
@@ -365,6 +376,7 @@ public final class Store implements AutoCloseable {
             synchronized (writeLock) {
                 long now = options.nowUnixNanos();
                 try {
+                    ingest.clearCaches();
                     int ranges = Retention.compact(db, aggregates, output, options, now, syncWrites);
                     log.debug("retention: deleted {} ranges in {}", ranges, dir);
                     return ranges;

@@ -34,7 +34,8 @@ final class StoredAggregates {
             long start = r.getLong();
             return "session " + session + " " + name + parts.stream().map(p -> p.hasIntValue()
                     ? Long.toString(p.getIntValue()) : '"' + p.getStringValue() + '"').toList()
-                    + " host " + host + " " + res + " window " + start;
+                    + " host " + host + " " + res + " window " + start
+                    + (res == Resolution.SECOND ? " batch " + r.getLong() : "");
         } catch (IllegalArgumentException e) {
             return "key " + java.util.HexFormat.of().formatHex(key);
         }

@@ -16,9 +16,18 @@ import org.fleettap.proto.v1.KeyPart;
 /** Property tests: the byte order of encoded keys is their logical order. */
 class OrderedKeyPropertyTest {
     /** An aggregate key's logical parts. */
-    record WindowKey(String session, String name, List<KeyPart> key, String host, Resolution resolution, long start) {
+    record WindowKey(String session, String name, List<KeyPart> key, String host, Resolution resolution, long start,
+            long sequence) {
+        WindowKey {
+            if (resolution != Resolution.SECOND) {
+                sequence = 0;
+            }
+        }
+
         byte[] encode() {
-            return AggregateKeys.window(AggregateKeys.series(session, name, key, host), resolution, start);
+            byte[] series = AggregateKeys.series(session, name, key, host);
+            return resolution == Resolution.SECOND ? AggregateKeys.second(series, start, sequence)
+                    : AggregateKeys.window(series, resolution, start);
         }
     }
 
@@ -27,7 +36,8 @@ class OrderedKeyPropertyTest {
             .thenComparing(WindowKey::key, LogicalOrder.TUPLES)
             .thenComparing(WindowKey::host, LogicalOrder.STRINGS)
             .thenComparing(WindowKey::resolution)
-            .thenComparingLong(WindowKey::start);
+            .thenComparingLong(WindowKey::start)
+            .thenComparingLong(WindowKey::sequence);
 
     @Property(tries = 3000)
     void byteOrderIsLogicalOrder(@ForAll("windowKeys") WindowKey a, @ForAll("windowKeys") WindowKey b) {
@@ -39,13 +49,19 @@ class OrderedKeyPropertyTest {
     void decodesWhatItEncoded(@ForAll("windowKeys") WindowKey a) {
         byte[] bytes = a.encode();
         OrderedKey.Reader r = new OrderedKey.Reader(bytes);
-        WindowKey back = new WindowKey(r.getString(), r.getString(), r.getKey(), r.getString(),
-                Resolution.ofCode(r.getByte()), r.getLong());
+        String session = r.getString();
+        String name = r.getString();
+        List<KeyPart> key = r.getKey();
+        String host = r.getString();
+        Resolution res = Resolution.ofCode(r.getByte());
+        long start = r.getLong();
+        WindowKey back = new WindowKey(session, name, key, host, res, start, res == Resolution.SECOND ? r.getLong() : 0);
         assertThat(back).isEqualTo(a);
         assertThat(r.atEnd()).isTrue();
         AggregateKeys.Parsed p = AggregateKeys.parse(bytes);
         assertThat(p.resolution()).isEqualTo(a.resolution());
         assertThat(p.start()).isEqualTo(a.start());
+        assertThat(p.sequence()).isEqualTo(a.sequence());
     }
 
     @Property(tries = 1000)
@@ -80,8 +96,9 @@ class OrderedKeyPropertyTest {
         Arbitrary<List<KeyPart>> tuples = parts.list().ofMaxSize(3);
         Arbitrary<Long> starts = Arbitraries.oneOf(Arbitraries.longs(),
                 Arbitraries.of(Long.MIN_VALUE, -1L, 0L, 1L, Long.MAX_VALUE, 255L, 256L, -256L));
-        return Combinators.combine(strings, strings, tuples, strings, Arbitraries.of(Resolution.class), starts)
-                .as(WindowKey::new);
+        Arbitrary<Long> sequences = Arbitraries.longs().between(1, Long.MAX_VALUE);
+        return Combinators.combine(strings, strings, tuples, strings, Arbitraries.of(Resolution.class), starts,
+                sequences).as(WindowKey::new);
     }
 
     /** Short strings over characters that stress the encoding: NUL, 0x01, 0xFF, multi-byte, surrogate pairs. */

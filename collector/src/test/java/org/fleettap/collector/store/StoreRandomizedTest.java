@@ -140,7 +140,9 @@ class StoreRandomizedTest {
             }
         }
 
-        Store store = Store.open(dir, StoreOptions.defaults().withRollup(r.nextInt(4) != 0));
+        // Rollup on or off; a rollup cache that holds everything, a little (evicting) or nothing.
+        Store store = Store.open(dir, StoreOptions.defaults().withRollup(r.nextInt(4) != 0)
+                .withRollupCacheEntries(pick(r, List.of(0, 5, 100_000))));
         try {
             List<AckStatus> statuses = new ArrayList<>();
             int reopenAt = r.nextInt(delivery.size());

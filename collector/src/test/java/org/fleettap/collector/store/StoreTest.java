@@ -171,6 +171,15 @@ class StoreTest {
     }
 
     @Test
+    void deltasOfOneKeyRepeatedInABatchAreMerged() {
+        store.apply(batch("h1", "s1", 1, T0).add("lat", key("a"), 1).add("lat", key("b"), 2)
+                .add("lat", key("a"), 3, 4).build());
+        assertThat(query(GroupBy.GROUP_BY_KEY).rows()).extracting(Row::key, Row::aggregate)
+                .containsExactly(tuple(key("a"), aggregate(1, 3, 4)), tuple(key("b"), aggregate(2)));
+        assertThat(store.window("s1", "lat", key("a"), "h1", Resolution.SECOND, T0)).contains(aggregate(1, 3, 4));
+    }
+
+    @Test
     void emptyDeltasAreAcceptedAndWriteNothing() {
         Batch b = batch("h1", "s1", 1, T0).add("lat", key(), new long[0]).build();
         assertThat(store.apply(b).status()).isEqualTo(AckStatus.ACK_STATUS_APPLIED);
