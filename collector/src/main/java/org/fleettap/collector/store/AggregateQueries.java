@@ -21,9 +21,11 @@ import org.rocksdb.Snapshot;
  * The read path of aggregate queries: a skip scan over one statistic's series.
  *
  * <p>For each series (key, host) under the statistic's prefix that the host filter lets through,
- * it seeks to each segment of the {@link RangePlan} and merges the windows there into the series'
- * group; then it seeks past the series. So it reads the windows of the range and one key per
- * series, never the statistic's other windows. Everything is read from one snapshot, so a query
+ * it seeks to each segment of the {@link RangePlan} (unless the iterator is already there) and
+ * merges the windows there into the series' group; then it seeks past the series unless the
+ * iterator already left it (as it does when the last segment reaches the series' last windows, the
+ * hour windows of an hour-aligned range). So it reads the windows of the range and about one seek
+ * per segment and series, never the statistic's other windows. Everything is read from one snapshot, so a query
  * that runs during ingest sees each batch wholly or not at all. Safe to call from any thread.
  */
 final class AggregateQueries {
@@ -60,7 +62,9 @@ final class AggregateQueries {
     };
 
     AggregateResult run(AggregateQuery q) {
-        List<RangePlan.Segment> segments = RangePlan.segments(q.fromUnixNanos(), q.toUnixNanos(), rollup);
+        // In key order (resolution, then start), so that the iterator only moves forward in a series.
+        List<RangePlan.Segment> segments = new ArrayList<>(RangePlan.segments(q.fromUnixNanos(), q.toUnixNanos(), rollup));
+        segments.sort(Comparator.comparing(RangePlan.Segment::resolution).thenComparingLong(RangePlan.Segment::from));
         byte[] statistic = AggregateKeys.statistic(q.session(), q.name());
         List<byte[]> hostFilter = q.hosts().stream().map(h -> new OrderedKey.Writer().putString(h).toBytes())
                 .sorted(Arrays::compareUnsigned).toList();
@@ -86,7 +90,12 @@ final class AggregateQueries {
                 Group g = group(groups, q, k, p, host);
                 for (RangePlan.Segment s : segments) {
                     byte[] at = AggregateKeys.seriesAt(series, s.resolution());
-                    it.seek(AggregateKeys.window(series, s.resolution(), s.from()));
+                    byte[] from = AggregateKeys.window(series, s.resolution(), s.from());
+                    // The iterator is at the first key after what was read: if that is at or past
+                    // `from`, nothing lies between, and seeking would land where it is.
+                    if (!it.isValid() || Arrays.compareUnsigned(it.key(), from) < 0) {
+                        it.seek(from);
+                    }
                     while (it.isValid()) {
                         byte[] wk = it.key();
                         if (!OrderedKey.startsWith(wk, at)) {
@@ -100,7 +109,10 @@ final class AggregateQueries {
                         it.next();
                     }
                 }
-                it.seek(OrderedKey.prefixEnd(series));
+                // Usually the last segment's windows end the series and the iterator is on the next.
+                if (it.isValid() && OrderedKey.startsWith(it.key(), series)) {
+                    it.seek(OrderedKey.prefixEnd(series));
+                }
             }
             checkIterator(it, q);
         } finally {
