@@ -2,6 +2,7 @@ package org.fleettap.collector.store;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -176,22 +177,14 @@ final class AggregateQueries {
     }
 
     private static boolean contains(List<byte[]> sorted, byte[] host) {
-        for (byte[] h : sorted) {
-            if (Arrays.equals(h, host)) {
-                return true;
-            }
-        }
-        return false;
+        return Collections.binarySearch(sorted, host, Arrays::compareUnsigned) >= 0;
     }
 
     /** The smallest filter host above {@code host}, or null. */
     private static byte[] nextHost(List<byte[]> sorted, byte[] host) {
-        for (byte[] h : sorted) {
-            if (Arrays.compareUnsigned(h, host) > 0) {
-                return h;
-            }
-        }
-        return null;
+        int i = Collections.binarySearch(sorted, host, Arrays::compareUnsigned);
+        int next = i >= 0 ? i + 1 : -i - 1;
+        return next < sorted.size() ? sorted.get(next) : null;
     }
 
     private static byte[] concat(byte[] a, byte[] b) {
