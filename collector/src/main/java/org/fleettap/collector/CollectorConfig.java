@@ -20,8 +20,8 @@ import org.fleettap.collector.store.StoreOptions;
  * @param dataDir the store's directory (created if missing)
  * @param credentials the server's credentials: plaintext by default; TLS (with client certificates) goes here
  * @param store how the store keeps data
- * @param control the control plane's settings ({@code max_unacked_batches} and {@code max_batch_bytes} of it are
- *     what ingest enforces)
+ * @param control the control plane's settings; its {@code max_unacked_batches} and {@code max_batch_bytes}, which
+ *     agents are told, replace the stream window and batch limit of {@code ingest}
  * @param ingest the ingest queue and group commit
  * @param query live query streams
  * @param kafka when present, batches are also read from this Kafka topic
@@ -51,21 +51,15 @@ public record CollectorConfig(String listenHost, int listenPort, Path dataDir, S
         if (compactionInterval.isNegative() || compactionInterval.isZero()) {
             throw new IllegalArgumentException("compaction interval must be positive: " + compactionInterval);
         }
-        if (control.maxBatchBytes() != ingest.maxBatchBytes()
-                || control.maxUnackedBatches() != ingest.streamWindow()) {
-            throw new IllegalArgumentException("the control plane tells agents max_batch_bytes "
-                    + control.maxBatchBytes() + " and max_unacked_batches " + control.maxUnackedBatches()
-                    + ", but ingest enforces " + ingest.maxBatchBytes() + " and " + ingest.streamWindow());
-        }
+        // What the control plane tells agents is what ingest enforces.
+        ingest = ingest.withMaxBatchBytes(control.maxBatchBytes()).withStreamWindow(control.maxUnackedBatches());
     }
 
     /** Plaintext on {@code host:port}, the store in {@code dataDir}, every other setting at its default, no Kafka. */
     public static CollectorConfig of(String host, int port, Path dataDir) {
         ControlConfig control = ControlConfig.defaults();
         return new CollectorConfig(host, port, dataDir, InsecureServerCredentials.create(), StoreOptions.defaults(),
-                control, IngestSettings.defaults().withMaxBatchBytes(control.maxBatchBytes())
-                        .withStreamWindow(control.maxUnackedBatches()),
-                QuerySettings.defaults(), Optional.empty(), DEFAULT_COMPACTION_INTERVAL);
+                control, IngestSettings.defaults(), QuerySettings.defaults(), Optional.empty(), DEFAULT_COMPACTION_INTERVAL);
     }
 
     public CollectorConfig withCredentials(ServerCredentials c) {

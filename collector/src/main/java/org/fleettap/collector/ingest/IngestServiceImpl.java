@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.fleettap.collector.store.ApplyResult;
@@ -35,8 +35,10 @@ import org.slf4j.LoggerFactory;
  *       or REJECTED with a one-line error) on the batch's stream.
  *   <li>Flow control: streams use gRPC's manual inbound flow control. A stream asks for a batch only while it holds
  *       fewer than {@link IngestSettings#streamWindow()} batches unacknowledged and the queue has room (in batches
- *       and bytes); room freed by a write goes to the waiting streams in turn. So agents cannot overrun the
- *       collector's memory, however many connect.
+ *       and bytes); room freed by a write goes to the waiting streams in turn. Every stream may always ask for one
+ *       batch (its own place, outside {@link IngestSettings#queueBatches()}), so that idle streams waiting for
+ *       their next batch cannot starve busy ones. So agents cannot overrun the collector's memory: it holds at most
+ *       {@code queueBatches} plus one batch per open stream.
  *   <li>A batch larger than {@link IngestSettings#maxBatchBytes()} is REJECTED. When a store write fails, the streams
  *       of its batches are closed with UNAVAILABLE, unacknowledged: their agents resend them.
  * </ul>
@@ -77,7 +79,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
         this.store = Objects.requireNonNull(store, "store");
         this.settings = Objects.requireNonNull(settings, "settings");
         this.feed = Objects.requireNonNull(feed, "feed");
-        this.queue = new ArrayBlockingQueue<>(settings.queueBatches());
+        this.queue = new LinkedBlockingQueue<>(); // bounded by the places handed out, see refill
         this.available = settings.queueBatches();
         this.thread = new Thread(this::run, THREAD_NAME);
         thread.setDaemon(true);
@@ -273,9 +275,9 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
     private void release(List<Item> group) {
         synchronized (lock) {
             for (Item i : group) {
-                available++;
                 queuedBytes -= i.bytes();
                 AgentStream s = i.stream();
+                available += poolPlaces(s.held) - poolPlaces(s.held - 1);
                 s.held--;
                 s.queued--;
                 if (s.open && !s.wanting && s.held < settings.streamWindow()) {
@@ -290,17 +292,35 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
         refill();
     }
 
+    /**
+     * Queue places a stream holding {@code held} takes from the shared pool: every stream's first place is its own,
+     * so that streams with nothing to send, each waiting for one batch, cannot starve the others.
+     */
+    private static int poolPlaces(int held) {
+        return Math.max(0, held - 1);
+    }
+
     /** Gives free queue places to the streams that want batches, one at a time in turn, and asks gRPC for them. */
     private void refill() {
         Map<AgentStream, Integer> grants = new LinkedHashMap<>();
         synchronized (lock) {
-            while (intakeOpen && available > 0 && queuedBytes < settings.queueBytes() && !wanting.isEmpty()) {
+            int misses = 0;
+            while (intakeOpen && queuedBytes < settings.queueBytes() && misses < wanting.size()) {
                 AgentStream s = wanting.pollFirst();
                 s.wanting = false;
                 if (!s.open || s.held >= settings.streamWindow()) {
                     continue;
                 }
-                available--;
+                if (s.held >= 1) {
+                    if (available == 0) {
+                        s.wanting = true;
+                        wanting.addLast(s);
+                        misses++;
+                        continue;
+                    }
+                    available--;
+                }
+                misses = 0;
                 s.held++;
                 s.outstanding++;
                 grants.merge(s, 1, Integer::sum);
@@ -338,24 +358,18 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
                 if (!open) {
                     return;
                 }
-                if (outstanding == 0) {
+                if (outstanding > 0) {
+                    outstanding--;
+                } else {
                     // gRPC delivers only what was asked for; keep the books right if it ever does not.
-                    if (available == 0) {
-                        log.error("ingest stream sent batch {} of host '{}' that was not asked for and the queue is "
-                                + "full; dropping it unacknowledged", batch.getSequence(), batch.getHostId());
-                        return;
+                    if (held >= 1) {
+                        available--;
                     }
-                    available--;
                     held++;
-                    outstanding++;
                 }
-                outstanding--;
                 queued++;
                 queuedBytes += bytes;
-                if (!queue.offer(new Item(this, batch, bytes))) {
-                    // Cannot happen: every place in the queue is held by one stream.
-                    throw new IllegalStateException("ingest queue full although a place was held");
-                }
+                queue.add(new Item(this, batch, bytes));
             }
         }
 
@@ -388,9 +402,10 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
                     return;
                 }
                 open = false;
-                available += outstanding;
+                int before = poolPlaces(held);
                 held -= outstanding;
                 outstanding = 0;
+                available += before - poolPlaces(held);
                 streams.remove(this);
             }
             refill();

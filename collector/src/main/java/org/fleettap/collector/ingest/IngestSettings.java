@@ -3,11 +3,12 @@ package org.fleettap.collector.ingest;
 /**
  * How {@link IngestServiceImpl} queues and groups batches.
  *
- * @param queueBatches the most batches received and not yet acknowledged, over all streams: the ingest queue's bound.
- *     A stream asks gRPC for more batches only while this leaves room (its manual inbound flow control)
+ * @param queueBatches the most batches received and not yet acknowledged, over all streams, beyond one per stream
+ *     (each stream's own place): the ingest queue's bound. A stream asks gRPC for more batches only while this leaves
+ *     room (its manual inbound flow control)
  * @param queueBytes the most bytes of received, unacknowledged batches: streams ask for no more while the queued
  *     batches hold this many. Batches already asked for still arrive, so memory stays below {@code queueBytes} plus
- *     {@code queueBatches} messages of at most {@link IngestServiceImpl#MAX_MESSAGE_BYTES}
+ *     {@code queueBatches} + (open streams) messages of at most {@link IngestServiceImpl#MAX_MESSAGE_BYTES}
  * @param streamWindow the most batches one stream may have asked for and not yet had acknowledged (the agents'
  *     {@code RegisterResponse.max_unacked_batches})
  * @param groupBatches the most batches written in one store write (group commit)
