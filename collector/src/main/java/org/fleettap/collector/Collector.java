@@ -165,6 +165,14 @@ public final class Collector implements AutoCloseable {
         }
     }
 
+    /** Live query streams (FollowOutput, FollowAggregates) open now. */
+    public int liveQueries() {
+        synchronized (lock) {
+            requireStarted();
+            return query.followers();
+        }
+    }
+
     /** What the Kafka consumer did; all zero without Kafka. */
     public KafkaIngestStats kafkaStats() {
         synchronized (lock) {

@@ -22,6 +22,7 @@ import org.fleettap.agent.transport.TransportStats;
 import org.fleettap.collector.Collector;
 import org.fleettap.collector.CollectorConfig;
 import org.fleettap.collector.CollectorTesting;
+import org.fleettap.collector.RawIngestStream;
 import org.fleettap.collector.control.ControlConfig;
 import org.fleettap.proto.v1.Ack;
 import org.fleettap.proto.v1.AckStatus;

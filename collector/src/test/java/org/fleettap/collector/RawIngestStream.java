@@ -1,4 +1,4 @@
-package org.fleettap.collector.ingest;
+package org.fleettap.collector;
 
 import io.grpc.ManagedChannel;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -12,13 +12,13 @@ import org.fleettap.proto.v1.Batch;
 import org.fleettap.proto.v1.IngestServiceGrpc;
 
 /** One Ingest stream driven by hand: send batches, take acks in arrival order, cancel it. */
-final class RawIngestStream implements ClientResponseObserver<Batch, Ack> {
+public final class RawIngestStream implements ClientResponseObserver<Batch, Ack> {
     private final BlockingQueue<Ack> acks = new LinkedBlockingQueue<>();
     private final CountDownLatch ended = new CountDownLatch(1);
     private volatile Throwable error;
     private ClientCallStreamObserver<Batch> requests;
 
-    static RawIngestStream open(ManagedChannel channel) {
+    public static RawIngestStream open(ManagedChannel channel) {
         RawIngestStream s = new RawIngestStream();
         IngestServiceGrpc.newStub(channel).ingest(s);
         return s;
@@ -29,19 +29,19 @@ final class RawIngestStream implements ClientResponseObserver<Batch, Ack> {
         this.requests = requestStream;
     }
 
-    synchronized void send(Batch b) {
+    public synchronized void send(Batch b) {
         requests.onNext(b);
     }
 
-    synchronized void cancel() {
+    public synchronized void cancel() {
         requests.cancel("test breaks the stream", null);
     }
 
-    synchronized void complete() {
+    public synchronized void complete() {
         requests.onCompleted();
     }
 
-    Ack nextAck() throws InterruptedException {
+    public Ack nextAck() throws InterruptedException {
         Ack a = acks.poll(30, TimeUnit.SECONDS);
         if (a == null) {
             throw new AssertionError("no acknowledgement within 30 s" + (error == null ? "" : "; stream failed: " + error));
@@ -50,7 +50,22 @@ final class RawIngestStream implements ClientResponseObserver<Batch, Ack> {
     }
 
     /** Waits for the collector to end the stream; null when it completed it, else its error. */
-    Throwable awaitEnd() throws InterruptedException {
+    /** Sends {@code batches} on a new stream, waits for their acknowledgements, completes the stream. */
+    public static java.util.List<Ack> ingest(ManagedChannel channel, Batch... batches) throws InterruptedException {
+        RawIngestStream s = open(channel);
+        for (Batch b : batches) {
+            s.send(b);
+        }
+        java.util.List<Ack> acks = new java.util.ArrayList<>();
+        for (int i = 0; i < batches.length; i++) {
+            acks.add(s.nextAck());
+        }
+        s.complete();
+        s.awaitEnd();
+        return acks;
+    }
+
+    public Throwable awaitEnd() throws InterruptedException {
         if (!ended.await(30, TimeUnit.SECONDS)) {
             throw new AssertionError("stream did not end within 30 s");
         }
