@@ -50,7 +50,8 @@ final class OutputFollower implements AppliedFeed.Listener, QueryServiceImpl.Fol
     private Status endWith; // how to end the stream, once the drain task gets to it
     private boolean cancelled; // by the client
     private boolean finished; // the drain task ended the stream
-    // Touched by the drain task only.
+    private final Object drainLock = new Object();
+    // Touched by the drain task only, under drainLock.
     private AutoCloseable subscription;
     private List<StoredLine> page = List.of();
     private int pageIndex;
@@ -149,6 +150,13 @@ final class OutputFollower implements AppliedFeed.Listener, QueryServiceImpl.Fol
 
     private void drain() {
         scheduled.set(false);
+        // A task queued while this one runs waits here: one writer at a time, the cursor touched by one thread.
+        synchronized (drainLock) {
+            drainLocked();
+        }
+    }
+
+    private void drainLocked() {
         try {
             drainOnce();
         } catch (RuntimeException e) {
