@@ -114,7 +114,8 @@ class CollectorCommandTest {
             Run r = run("collector", "--listen", "127.0.0.1:0", "--data", data.toString());
             assertThat(r.exit()).as(r.stderr()).isEqualTo(1);
             assertThat(r.stderr().lines().toList()).hasSize(1);
-            assertThat(r.stderr()).startsWith("fleettap: --data " + data + ": opening store at " + data + ": ");
+            assertThat(r.stderr()).startsWith("fleettap: --data " + data + ": opening store at " + held.directory()
+                    + ": ");
         }
     }
 }
