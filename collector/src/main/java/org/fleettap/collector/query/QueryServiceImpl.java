@@ -46,7 +46,8 @@ import org.slf4j.LoggerFactory;
  * streams of a session's output and of its windows as batches are applied ({@link AppliedFeed}).
  *
  * <p>QueryAggregates maps the wire's open bounds to the store's: {@code from = 0} reads from the first window,
- * {@code to = 0} up to now (the collector's clock); the response's range is the one read. Its losses are each
+ * {@code to = 0} up to now (the collector's clock); the response carries {@code from} as asked and the {@code to}
+ * used (the store does not report which windows it found, so {@code from = 0} stays 0). Its losses are each
  * host's losses over the whole session (the store keeps them per (host, session), not per window), for the hosts
  * the query names, or every host that sent the session batches.
  *
