@@ -55,6 +55,9 @@ import org.slf4j.LoggerFactory;
  *       Kafka consumer offsets per (topic, partition), see {@link AppliedKeys};
  *   <li>{@code agents}: {@link HostInfo} by host id; {@code sessions}: {@link SessionInfo} by
  *       session id;
+ *   <li>{@code registry}: the control plane's own records of agents and sessions (opaque bytes in
+ *       a format of the control plane's), by kind and id, see {@link #putAgentRecord} and
+ *       {@link #putSessionRecord};
  *   <li>{@code default}: the schema version.
  * </ul>
  *
@@ -88,7 +91,10 @@ public final class Store implements AutoCloseable {
     static final String AGENTS = "agents";
     static final String SESSIONS = "sessions";
     static final String APPLIED = "applied";
-    private static final List<String> FAMILIES = List.of(AGGREGATES, OUTPUT, AGENTS, SESSIONS, APPLIED);
+    static final String REGISTRY = "registry";
+    private static final List<String> FAMILIES = List.of(AGGREGATES, OUTPUT, AGENTS, SESSIONS, APPLIED, REGISTRY);
+    private static final int REGISTRY_AGENT = 1;
+    private static final int REGISTRY_SESSION = 2;
     private static final byte[] SCHEMA_KEY = "schema-version".getBytes(StandardCharsets.UTF_8);
     static final int SCHEMA_VERSION = 1;
     private static final long BLOCK_CACHE_BYTES = 128L << 20;
@@ -103,6 +109,8 @@ public final class Store implements AutoCloseable {
     private final ColumnFamilyHandle agents;
     private final ColumnFamilyHandle sessions;
     private final ColumnFamilyHandle applied;
+    private final ColumnFamilyHandle registry;
+    private final WriteOptions unsyncedWrites;
     private final WriteOptions syncWrites;
     private final Ingest ingest;
     private final AggregateQueries queries;
@@ -112,7 +120,7 @@ public final class Store implements AutoCloseable {
     private boolean closed;
 
     private Store(Path dir, StoreOptions options, RocksDB db, List<AutoCloseable> resources,
-            Map<String, ColumnFamilyHandle> handles, WriteOptions syncWrites) {
+            Map<String, ColumnFamilyHandle> handles, WriteOptions syncWrites, WriteOptions unsyncedWrites) {
         this.dir = dir;
         this.options = options;
         this.db = db;
@@ -122,7 +130,9 @@ public final class Store implements AutoCloseable {
         this.agents = handles.get(AGENTS);
         this.sessions = handles.get(SESSIONS);
         this.applied = handles.get(APPLIED);
+        this.registry = handles.get(REGISTRY);
         this.syncWrites = syncWrites;
+        this.unsyncedWrites = unsyncedWrites;
         this.ingest = new Ingest(db, aggregates, output, applied, syncWrites, options.rollups(),
                 options.rollupCacheEntries());
         this.queries = new AggregateQueries(db, aggregates, options.rollup());
@@ -167,8 +177,9 @@ public final class Store implements AutoCloseable {
             }
             checkSchema(db);
             WriteOptions syncWrites = track(resources, new WriteOptions().setSync(true));
+            WriteOptions unsyncedWrites = track(resources, new WriteOptions());
             log.info("opened store at {}", dir);
-            return new Store(dir, options, db, resources, handles, syncWrites);
+            return new Store(dir, options, db, resources, handles, syncWrites, unsyncedWrites);
         } catch (RocksDBException | IOException | StoreException e) {
             closeAll(resources);
             throw new StoreException("opening store at " + dir + ": " + e.getMessage(), e);
@@ -362,6 +373,129 @@ public final class Store implements AutoCloseable {
             List<HostInfo> out = new ArrayList<>();
             scan(agents, new byte[0], "agents", (k, v) -> out.add(parse(HostInfo.parser(), v, "an agent")));
             return out;
+        });
+    }
+
+    /**
+     * The hosts that sent batches of {@code session} (applied, duplicate or with losses only), in
+     * host id order. Reads one small entry per (host, session) the store knows.
+     */
+    public List<String> hosts(String session) {
+        Objects.requireNonNull(session, "session");
+        return withOpen(() -> {
+            List<String> out = new ArrayList<>();
+            scan(applied, new byte[] {(byte) AppliedKeys.SEQUENCES}, "the hosts of session " + session, (k, v) -> {
+                OrderedKey.Reader r = new OrderedKey.Reader(k, 1);
+                String host = r.getString();
+                if (r.getString().equals(session)) {
+                    out.add(host);
+                }
+            });
+            return out;
+        });
+    }
+
+    /**
+     * Output lines of a session in stored order (time, host, sequence, index), with the batch each
+     * came from, for reading a session's output in pages: pass the last line of a page as
+     * {@code after} to read the next one.
+     *
+     * @param hosts only these hosts; empty for all
+     * @param fromUnixNanos only lines printed at or after this time
+     * @param after only lines stored after this one; null to start at {@code fromUnixNanos}
+     * @param limit at most this many lines
+     */
+    public List<StoredLine> outputLines(String session, Set<String> hosts, long fromUnixNanos, StoredLine after,
+            int limit) {
+        Objects.requireNonNull(session, "session");
+        Objects.requireNonNull(hosts, "hosts");
+        if (limit < 0) {
+            throw new IllegalArgumentException("negative limit " + limit);
+        }
+        return withOpen(() -> {
+            List<StoredLine> out = new ArrayList<>();
+            byte[] prefix = OutputKeys.session(session);
+            byte[] start = OutputKeys.sessionFrom(prefix, fromUnixNanos);
+            byte[] afterKey = null;
+            if (after != null) {
+                afterKey = OutputKeys.line(session, after.line().getTimeUnixNanos(), after.host(), after.sequence(),
+                        after.index());
+                if (java.util.Arrays.compareUnsigned(afterKey, start) >= 0) {
+                    start = afterKey;
+                }
+            }
+            try (Slice upper = new Slice(OrderedKey.prefixEnd(prefix));
+                    ReadOptions ro = new ReadOptions().setIterateUpperBound(upper);
+                    RocksIterator it = db.newIterator(output, ro)) {
+                for (it.seek(start); it.isValid() && out.size() < limit; it.next()) {
+                    byte[] key = it.key();
+                    if (afterKey != null && java.util.Arrays.equals(key, afterKey)) {
+                        continue;
+                    }
+                    OrderedKey.Reader r = new OrderedKey.Reader(key, prefix.length);
+                    long time = r.getLong();
+                    String host = r.getString();
+                    long sequence = r.getLong();
+                    int index = r.getInt();
+                    if (hosts.isEmpty() || hosts.contains(host)) {
+                        out.add(new StoredLine(host, sequence, index, OutputLine.newBuilder().setTimeUnixNanos(time)
+                                .setText(new String(it.value(), StandardCharsets.UTF_8)).build()));
+                    }
+                }
+                it.status();
+            } catch (RocksDBException e) {
+                throw new StoreException("reading the output of session " + session + ": " + e.getMessage(), e);
+            }
+            return out;
+        });
+    }
+
+    /**
+     * Stores (or replaces) the control plane's record of an agent host. With {@code sync} false the
+     * write is not fsynced (a crash may lose it): for frequent updates such as heartbeats.
+     */
+    public void putAgentRecord(String hostId, byte[] record, boolean sync) {
+        putRecord(REGISTRY_AGENT, hostId, record, sync, "the record of agent " + hostId);
+    }
+
+    /** Every agent record, by host id (in host id order). */
+    public Map<String, byte[]> agentRecords() {
+        return records(REGISTRY_AGENT, "agent records");
+    }
+
+    /** Stores (or replaces) the control plane's record of a session, synced. */
+    public void putSessionRecord(String sessionId, byte[] record) {
+        putRecord(REGISTRY_SESSION, sessionId, record, true, "the record of session " + sessionId);
+    }
+
+    /** Every session record, by session id (in session id order). */
+    public Map<String, byte[]> sessionRecords() {
+        return records(REGISTRY_SESSION, "session records");
+    }
+
+    private void putRecord(int kind, String id, byte[] record, boolean sync, String what) {
+        Objects.requireNonNull(id, "id");
+        Objects.requireNonNull(record, "record");
+        if (id.isEmpty()) {
+            throw new IllegalArgumentException("empty id for " + what);
+        }
+        byte[] key = new OrderedKey.Writer().putByte(kind).putString(id).toBytes();
+        withOpen(() -> {
+            try {
+                db.put(registry, sync ? syncWrites : unsyncedWrites, key, record);
+                return null;
+            } catch (RocksDBException e) {
+                throw new StoreException("writing " + what + ": " + e.getMessage(), e);
+            }
+        });
+    }
+
+    private Map<String, byte[]> records(int kind, String what) {
+        return withOpen(() -> {
+            Map<String, byte[]> out = new LinkedHashMap<>();
+            scan(registry, new byte[] {(byte) kind}, what,
+                    (k, v) -> out.put(new OrderedKey.Reader(k, 1).getString(), v));
+            return Collections.unmodifiableMap(out);
         });
     }
 
