@@ -6,8 +6,9 @@ import picocli.CommandLine.Command;
 /** The {@code fleettap} command. */
 @Command(name = "fleettap", mixinStandardHelpOptions = true, version = "fleettap 0.1.0",
         description = "SystemTap for a fleet: probe user space and the kernel on one host or many.",
-        subcommands = {RunCommand.class, CountCommand.class, TraceCommand.class, AgentCommand.class, QueryCommand.class,
-                HostsCommand.class, SessionsCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, CountCommand.class, TraceCommand.class, AgentCommand.class,
+                CollectorCommand.class, QueryCommand.class, HostsCommand.class, SessionsCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec

@@ -68,14 +68,10 @@ final class BuiltinCalls {
             }
             case "printf" -> {
                 StapFormat f = format(c);
-                V[] vs = args.subList(1, args.size()).stream().map(unit.expressions::value).toArray(V[]::new);
+                V values = formatArguments(c);
                 return e -> {
-                    Object[] a = new Object[vs.length];
-                    for (int i = 0; i < vs.length; i++) {
-                        a[i] = vs[i].eval(e);
-                    }
                     StringBuilder sb = new StringBuilder();
-                    f.printf(sb, a);
+                    f.printf(sb, (Object[]) values.eval(e));
                     state.out.print(sb);
                     return NORMAL;
                 };
@@ -230,19 +226,26 @@ final class BuiltinCalls {
         return e.stack;
     }
 
+    /** The values after a printf/sprintf format, evaluated into a fresh array per call. */
+    private V formatArguments(Expr.Call c) {
+        List<Expr> args = c.arguments();
+        V[] vs = args.subList(1, args.size()).stream().map(unit.expressions::value).toArray(V[]::new);
+        return e -> {
+            Object[] a = new Object[vs.length];
+            for (int i = 0; i < vs.length; i++) {
+                a[i] = vs[i].eval(e);
+            }
+            return a;
+        };
+    }
+
     S callString(Expr.Call c) {
         List<Expr> args = c.arguments();
         switch (c.function()) {
             case "sprintf" -> {
                 StapFormat f = format(c);
-                V[] vs = args.subList(1, args.size()).stream().map(unit.expressions::value).toArray(V[]::new);
-                return e -> {
-                    Object[] a = new Object[vs.length];
-                    for (int i = 0; i < vs.length; i++) {
-                        a[i] = vs[i].eval(e);
-                    }
-                    return f.sprintf(a);
-                };
+                V values = formatArguments(c);
+                return e -> f.sprintf((Object[]) values.eval(e));
             }
             case "execname" -> {
                 return e -> e.ctx.execname();

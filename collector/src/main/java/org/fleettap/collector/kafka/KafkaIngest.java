@@ -1,0 +1,254 @@
+package org.fleettap.collector.kafka;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.CloseOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.fleettap.collector.ingest.AppliedFeed;
+import org.fleettap.collector.store.ApplyResult;
+import org.fleettap.collector.store.KafkaPartition;
+import org.fleettap.collector.store.Store;
+import org.fleettap.proto.v1.Batch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads the agents' batches from a Kafka topic into the store, exactly once.
+ *
+ * <p>The store, not Kafka, keeps the consumer offsets: each poll's batches are applied together with the offsets
+ * after its records ({@link Store#applyAll(List, Map)}, one synced write), and every partition assigned to the
+ * consumer is positioned at the offset stored for it (the beginning of the partition when none is). So after any
+ * crash the consumer resumes exactly after the last records applied, and a record is never applied twice. The
+ * offsets are also committed to the group, asynchronously and only for monitoring (consumer lag).
+ *
+ * <p>A record whose value is not a {@code Batch} is counted and skipped (its offset advances like any other). A
+ * batch Kafka holds twice (an agent's resend after a failed delivery) is a DUPLICATE by its (host, session,
+ * sequence). When a store write fails, nothing of it was applied: the consumer goes back to the stored offsets and
+ * reads the records again after a pause.
+ *
+ * <p>One thread polls and applies through the {@link AppliedFeed} (which tells live queries).
+ */
+public final class KafkaIngest implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(KafkaIngest.class);
+    static final String THREAD_NAME = "fleettap-kafka-ingest";
+    private static final Duration RETRY_DELAY = Duration.ofSeconds(1);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+    private final KafkaIngestConfig config;
+    private final Store store;
+    private final AppliedFeed feed;
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Thread thread;
+    private final CountDownLatch closing = new CountDownLatch(1);
+    private final Object lifecycle = new Object();
+    private boolean closed; // guarded by lifecycle
+    private final AtomicLong records = new AtomicLong();
+    private final AtomicLong applied = new AtomicLong();
+    private final AtomicLong duplicates = new AtomicLong();
+    private final AtomicLong rejected = new AtomicLong();
+    private final AtomicLong malformed = new AtomicLong();
+    private final AtomicLong failedWrites = new AtomicLong();
+
+    private KafkaIngest(KafkaIngestConfig config, Store store, AppliedFeed feed) {
+        this.config = config;
+        this.store = store;
+        this.feed = feed;
+        this.consumer = new KafkaConsumer<>(consumerProperties(config), new ByteArrayDeserializer(),
+                new ByteArrayDeserializer());
+        this.thread = new Thread(this::run, THREAD_NAME);
+        thread.setDaemon(true);
+    }
+
+    /** Subscribes to the topic and starts the consumer's thread. */
+    public static KafkaIngest start(KafkaIngestConfig config, Store store, AppliedFeed feed) {
+        KafkaIngest k = new KafkaIngest(Objects.requireNonNull(config, "config"), Objects.requireNonNull(store, "store"),
+                Objects.requireNonNull(feed, "feed"));
+        k.thread.start();
+        log.info("reading batches from Kafka topic {} at {} as group {}", config.topic(), config.bootstrapServers(),
+                config.groupId());
+        return k;
+    }
+
+    public KafkaIngestConfig config() {
+        return config;
+    }
+
+    public KafkaIngestStats stats() {
+        return new KafkaIngestStats(records.get(), applied.get(), duplicates.get(), rejected.get(), malformed.get(),
+                failedWrites.get());
+    }
+
+    /** Stops polling (a write in progress completes), closes the consumer and waits for its thread. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (lifecycle) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        closing.countDown();
+        consumer.wakeup();
+        try {
+            thread.join(CLOSE_TIMEOUT.toMillis());
+            if (thread.isAlive()) {
+                log.warn("the Kafka ingest thread did not stop within {}", CLOSE_TIMEOUT);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        log.info("Kafka ingest stopped: {}", stats());
+    }
+
+    static Properties consumerProperties(KafkaIngestConfig config) {
+        Properties p = new Properties();
+        p.putAll(config.extraProperties());
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(config.maxPollRecords()));
+        p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "fleettap-collector");
+        return p;
+    }
+
+    private void run() {
+        try {
+            consumer.subscribe(List.of(config.topic()), new ConsumerRebalanceListener() {
+                @Override
+                public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                    log.debug("Kafka partitions revoked: {}", partitions);
+                }
+
+                @Override
+                public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                    seekToStored(partitions);
+                }
+            });
+            while (closing.getCount() > 0) {
+                ConsumerRecords<byte[], byte[]> polled;
+                try {
+                    polled = consumer.poll(config.pollTimeout());
+                } catch (WakeupException e) {
+                    break;
+                } catch (RuntimeException e) {
+                    log.error("polling Kafka topic {} failed; retrying in {}", config.topic(), RETRY_DELAY, e);
+                    if (pause()) {
+                        break;
+                    }
+                    continue;
+                }
+                if (!polled.isEmpty()) {
+                    ingest(polled);
+                }
+            }
+        } catch (WakeupException e) {
+            // closing
+        } catch (RuntimeException e) {
+            log.error("Kafka ingest from topic {} stopped by an unexpected failure", config.topic(), e);
+        } finally {
+            try {
+                consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
+            } catch (RuntimeException e) {
+                log.warn("closing the Kafka consumer", e);
+            }
+        }
+    }
+
+    private void ingest(ConsumerRecords<byte[], byte[]> polled) {
+        List<Batch> batches = new ArrayList<>(polled.count());
+        Map<KafkaPartition, Long> offsets = new LinkedHashMap<>();
+        Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
+        int bad = 0;
+        for (ConsumerRecord<byte[], byte[]> r : polled) {
+            offsets.put(new KafkaPartition(r.topic(), r.partition()), r.offset() + 1);
+            commit.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+            if (r.value() == null) {
+                bad++;
+                log.warn("skipping Kafka record {}-{}@{}: it has no value", r.topic(), r.partition(), r.offset());
+                continue;
+            }
+            try {
+                batches.add(Batch.parseFrom(r.value()));
+            } catch (InvalidProtocolBufferException e) {
+                bad++;
+                log.warn("skipping Kafka record {}-{}@{}: its value ({} bytes) is not a Batch: {}", r.topic(),
+                        r.partition(), r.offset(), r.value().length, e.getMessage());
+            }
+        }
+        List<ApplyResult> results;
+        try {
+            results = feed.apply(store, batches, offsets);
+        } catch (RuntimeException e) {
+            failedWrites.incrementAndGet();
+            log.error("storing {} batches from Kafka topic {} failed; reading them again from the stored offsets in {}",
+                    batches.size(), config.topic(), RETRY_DELAY, e);
+            if (!pause()) {
+                seekToStored(consumer.assignment());
+            }
+            return;
+        }
+        records.addAndGet(polled.count());
+        malformed.addAndGet(bad);
+        for (ApplyResult r : results) {
+            switch (r.status()) {
+                case ACK_STATUS_APPLIED -> applied.incrementAndGet();
+                case ACK_STATUS_DUPLICATE -> duplicates.incrementAndGet();
+                default -> rejected.incrementAndGet();
+            }
+        }
+        consumer.commitAsync(commit, (committed, e) -> {
+            if (e != null) {
+                log.debug("committing offsets to Kafka group {} (for monitoring only) failed", config.groupId(), e);
+            }
+        });
+    }
+
+    /** Positions each partition at the offset stored for it, or at its beginning. */
+    private void seekToStored(Collection<TopicPartition> partitions) {
+        Map<KafkaPartition, Long> stored = store.kafkaOffsets();
+        List<TopicPartition> fromStart = new ArrayList<>();
+        for (TopicPartition tp : partitions) {
+            Long offset = stored.get(new KafkaPartition(tp.topic(), tp.partition()));
+            if (offset == null) {
+                fromStart.add(tp);
+            } else {
+                consumer.seek(tp, offset);
+            }
+        }
+        if (!fromStart.isEmpty()) {
+            consumer.seekToBeginning(fromStart);
+        }
+        log.info("Kafka partitions assigned: {} (at the stored offsets {}; from the beginning: {})", partitions,
+                stored, fromStart);
+    }
+
+    /** Waits before a retry; true when closing. */
+    private boolean pause() {
+        try {
+            return closing.await(RETRY_DELAY.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return true;
+        }
+    }
+}

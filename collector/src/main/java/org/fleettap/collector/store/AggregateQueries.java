@@ -1,0 +1,203 @@
+package org.fleettap.collector.store;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.fleettap.aggregate.MergeableAggregate;
+import org.fleettap.aggregate.Summary;
+import org.fleettap.proto.v1.KeyPart;
+import org.fleettap.proto.v1.Metric;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.ReadOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksIterator;
+import org.rocksdb.Slice;
+import org.rocksdb.Snapshot;
+
+/**
+ * The read path of aggregate queries: a skip scan over one statistic's series.
+ *
+ * <p>For each series (key, host) under the statistic's prefix that the host filter lets through,
+ * it seeks to each segment of the {@link RangePlan} (unless the iterator is already there) and
+ * merges the windows there into the series' group; then it seeks past the series unless the
+ * iterator already left it (as it does when the last segment reaches the series' last windows, the
+ * hour windows of an hour-aligned range). So it reads the windows of the range and about one seek
+ * per segment and series, never the statistic's other windows. Everything is read from one snapshot, so a query
+ * that runs during ingest sees each batch wholly or not at all. Safe to call from any thread.
+ */
+final class AggregateQueries {
+    private final RocksDB db;
+    private final ColumnFamilyHandle aggregates;
+    private final boolean rollup;
+
+    AggregateQueries(RocksDB db, ColumnFamilyHandle aggregates, boolean rollup) {
+        this.db = db;
+        this.aggregates = aggregates;
+        this.rollup = rollup;
+    }
+
+    /** A group's identity (encoded host and key, empty when not grouped by them) and what it merged. */
+    private static final class Group {
+        final byte[] host;
+        final byte[] key;
+        final String hostId;
+        final List<KeyPart> keyParts;
+        final MergeableAggregate aggregate = new MergeableAggregate();
+        Summary summary;
+
+        Group(byte[] host, byte[] key, String hostId, List<KeyPart> keyParts) {
+            this.host = host;
+            this.key = key;
+            this.hostId = hostId;
+            this.keyParts = keyParts;
+        }
+    }
+
+    private static final Comparator<Group> BY_HOST_THEN_KEY = (a, b) -> {
+        int c = Arrays.compareUnsigned(a.host, b.host);
+        return c != 0 ? c : Arrays.compareUnsigned(a.key, b.key);
+    };
+
+    AggregateResult run(AggregateQuery q) {
+        // In key order (resolution, then start), so that the iterator only moves forward in a series.
+        List<RangePlan.Segment> segments = new ArrayList<>(RangePlan.segments(q.fromUnixNanos(), q.toUnixNanos(), rollup));
+        segments.sort(Comparator.comparing(RangePlan.Segment::resolution).thenComparingLong(RangePlan.Segment::from));
+        byte[] statistic = AggregateKeys.statistic(q.session(), q.name());
+        List<byte[]> hostFilter = q.hosts().stream().map(h -> new OrderedKey.Writer().putString(h).toBytes())
+                .sorted(Arrays::compareUnsigned).toList();
+        Map<ByteKey, Group> groups = new HashMap<>();
+        Snapshot snapshot = db.getSnapshot();
+        try (Slice upper = new Slice(OrderedKey.prefixEnd(statistic));
+                ReadOptions ro = new ReadOptions().setSnapshot(snapshot).setIterateUpperBound(upper);
+                RocksIterator it = db.newIterator(aggregates, ro)) {
+            if (!segments.isEmpty()) {
+                it.seek(statistic);
+            }
+            while (!segments.isEmpty() && it.isValid()) {
+                byte[] k = it.key();
+                AggregateKeys.Parsed p = AggregateKeys.parse(k, statistic.length);
+                byte[] host = Arrays.copyOfRange(k, p.hostStart(), p.seriesEnd());
+                if (!hostFilter.isEmpty() && !contains(hostFilter, host)) {
+                    byte[] next = nextHost(hostFilter, host);
+                    byte[] tuple = Arrays.copyOf(k, p.hostStart());
+                    it.seek(next == null ? OrderedKey.prefixEnd(tuple) : concat(tuple, next));
+                    continue;
+                }
+                byte[] series = Arrays.copyOf(k, p.seriesEnd());
+                Group g = group(groups, q, k, p, host);
+                for (RangePlan.Segment s : segments) {
+                    byte[] at = AggregateKeys.seriesAt(series, s.resolution());
+                    byte[] from = AggregateKeys.window(series, s.resolution(), s.from());
+                    // The iterator is at the first key after what was read: if that is at or past
+                    // `from`, nothing lies between, and seeking would land where it is.
+                    if (!it.isValid() || Arrays.compareUnsigned(it.key(), from) < 0) {
+                        it.seek(from);
+                    }
+                    while (it.isValid()) {
+                        byte[] wk = it.key();
+                        if (!OrderedKey.startsWith(wk, at)) {
+                            break;
+                        }
+                        long start = new OrderedKey.Reader(wk, at.length).getLong();
+                        if (start >= s.to()) {
+                            break;
+                        }
+                        g.aggregate.merge(StoredAggregates.read(wk, it.value()));
+                        it.next();
+                    }
+                }
+                // Usually the last segment's windows end the series and the iterator is on the next.
+                if (it.isValid() && OrderedKey.startsWith(it.key(), series)) {
+                    it.seek(OrderedKey.prefixEnd(series));
+                }
+            }
+            checkIterator(it, q);
+        } finally {
+            db.releaseSnapshot(snapshot);
+        }
+        return rows(q, groups);
+    }
+
+    private static Group group(Map<ByteKey, Group> groups, AggregateQuery q, byte[] k, AggregateKeys.Parsed p,
+            byte[] host) {
+        byte[] tuple = q.byKey() ? Arrays.copyOfRange(k, p.keyStart(), p.hostStart()) : new byte[0];
+        byte[] h = q.byHost() ? host : new byte[0];
+        ByteKey id = new ByteKey(concat(h, tuple));
+        Group g = groups.get(id);
+        if (g == null) {
+            String hostId = q.byHost() ? new OrderedKey.Reader(h).getString() : "";
+            List<KeyPart> parts = q.byKey() ? new OrderedKey.Reader(tuple).getKey() : List.of();
+            g = new Group(h, tuple, hostId, parts);
+            groups.put(id, g);
+        }
+        return g;
+    }
+
+    private static AggregateResult rows(AggregateQuery q, Map<ByteKey, Group> groups) {
+        List<Group> list = new ArrayList<>(groups.size());
+        for (Group g : groups.values()) {
+            if (!g.aggregate.isEmpty()) {
+                g.summary = g.aggregate.summary();
+                list.add(g);
+            }
+        }
+        int total = list.size();
+        if (q.topN() > 0) {
+            Comparator<Group> byMetric = Comparator.comparingLong((Group g) -> metric(g.summary, q.orderBy())).reversed();
+            list.sort(byMetric.thenComparing(BY_HOST_THEN_KEY));
+            if (list.size() > q.topN()) {
+                list = list.subList(0, q.topN());
+            }
+        } else {
+            list.sort(BY_HOST_THEN_KEY);
+        }
+        List<Row> rows = new ArrayList<>(list.size());
+        for (Group g : list) {
+            rows.add(new Row(g.hostId, g.keyParts, g.aggregate, g.summary));
+        }
+        return new AggregateResult(rows, total);
+    }
+
+    static long metric(Summary s, Metric m) {
+        return switch (m) {
+            case METRIC_UNSPECIFIED, METRIC_COUNT -> s.count();
+            case METRIC_SUM -> s.sum();
+            case METRIC_MIN -> s.min();
+            case METRIC_MAX -> s.max();
+            case METRIC_AVG -> s.avg();
+            case METRIC_P50 -> s.p50();
+            case METRIC_P90 -> s.p90();
+            case METRIC_P99 -> s.p99();
+            case UNRECOGNIZED -> throw new IllegalArgumentException("unknown metric");
+        };
+    }
+
+    private static boolean contains(List<byte[]> sorted, byte[] host) {
+        return Collections.binarySearch(sorted, host, Arrays::compareUnsigned) >= 0;
+    }
+
+    /** The smallest filter host above {@code host}, or null. */
+    private static byte[] nextHost(List<byte[]> sorted, byte[] host) {
+        int i = Collections.binarySearch(sorted, host, Arrays::compareUnsigned);
+        int next = i >= 0 ? i + 1 : -i - 1;
+        return next < sorted.size() ? sorted.get(next) : null;
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] c = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
+    private static void checkIterator(RocksIterator it, AggregateQuery q) {
+        try {
+            it.status();
+        } catch (org.rocksdb.RocksDBException e) {
+            throw new StoreException("reading " + q.name() + " of session " + q.session() + ": " + e.getMessage(), e);
+        }
+    }
+}

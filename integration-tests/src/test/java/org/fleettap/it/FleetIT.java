@@ -1,0 +1,148 @@
+package org.fleettap.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.File;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 5 end to end, as a user runs it: `fleettap collector`, `fleettap agent` and `fleettap run --collector` as
+ * processes, real uprobes on the loop fixture, the collector's RocksDB store, and `fleettap query` for the merged
+ * result. Each (host, session, sequence) is applied exactly once, whatever happens to the collector or the agent.
+ */
+class FleetIT {
+    private static final String LOOP = Fleettap.ROOT.resolve("agent/target/fixtures/loop").toString();
+    private static final String SCRIPT = "global calls\n"
+            + "probe begin { println(\"armed\") }\n"
+            + "probe process(\"" + LOOP + "\").function(\"f\") { calls++ }\n";
+    private static final Pattern SUM = Pattern.compile("\"sum\"\\s*:\\s*\"?(-?\\d+)");
+
+    private final List<Process> processes = new ArrayList<>();
+    @TempDir
+    Path dir;
+    private int port;
+
+    @AfterEach
+    void stopEverything() throws Exception {
+        for (Process p : processes) {
+            p.destroy();
+        }
+        for (Process p : processes) {
+            if (!p.waitFor(20, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    private String address() {
+        return "127.0.0.1:" + port;
+    }
+
+    private Process start(String name, String... args) throws Exception {
+        File out = dir.resolve(name + ".out").toFile();
+        File err = dir.resolve(name + ".err").toFile();
+        Process p = Fleettap.start(out, err, args);
+        processes.add(p);
+        return p;
+    }
+
+    private String out(String name) {
+        return Fleettap.read(dir.resolve(name + ".out").toFile());
+    }
+
+    private String err(String name) {
+        return Fleettap.read(dir.resolve(name + ".err").toFile());
+    }
+
+    private Process collector(String name) throws Exception {
+        Process p = start(name, "collector", "--listen", address(), "--data", dir.resolve("data").toString());
+        Fleettap.waitFor(() -> out(name).contains("collector listening on"), name + " to listen");
+        return p;
+    }
+
+    private Process agent(String name, String hostId) throws Exception {
+        Process p = start(name, "agent", "--collector", address(), "--host-id", hostId,
+                "--spool", dir.resolve("spool-" + hostId).toString(), "--state", dir.resolve("state-" + hostId).toString());
+        Fleettap.waitFor(() -> err(name).contains("registered with the collector"), name + " to register");
+        return p;
+    }
+
+    /** Starts the counting session; returns its id once every given host printed "armed" (its probes are on). */
+    private String session(String... hosts) throws Exception {
+        start("run", "run", "--collector", address(), "-e", SCRIPT);
+        Fleettap.waitFor(() -> out("run").startsWith("session "), "the session id");
+        for (String h : hosts) {
+            Fleettap.waitFor(() -> out("run").contains("[" + h + "] armed"), h + " to arm the session");
+        }
+        return out("run").lines().findFirst().orElseThrow().substring("session ".length()).strip();
+    }
+
+    private static void loop(int calls) throws Exception {
+        Process p = new ProcessBuilder(LOOP, Integer.toString(calls)).start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    }
+
+    /** The merged sum of "calls" as the collector answers `fleettap query` (-1 when it cannot answer). */
+    private long queriedCalls(String session) {
+        Fleettap.Result r = Fleettap.run("query", "--collector", address(), "--session", session, "calls", "-o",
+                "json");
+        Matcher m = SUM.matcher(r.stdout());
+        return r.exit() == 0 && m.find() ? Long.parseLong(m.group(1)) : -1;
+    }
+
+    private void awaitCalls(String session, long expected) throws Exception {
+        Fleettap.waitFor(() -> queriedCalls(session) >= expected, "the collector to have " + expected + " calls");
+        Thread.sleep(2500); // two more export intervals: anything applied twice would show now
+        assertThat(queriedCalls(session)).isEqualTo(expected);
+    }
+
+    @Test
+    void exactlyOnceAcrossACollectorKilledMidRun() throws Exception {
+        port = freePort();
+        Process c1 = collector("collector-1");
+        agent("agent", "h1");
+        String session = session("h1");
+        loop(2500);
+        loop(2500);
+        Thread.sleep(1500); // some batches applied, some in flight or spooled
+        c1.destroyForcibly(); // SIGKILL: no flush, no clean close of the store
+        assertThat(c1.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        loop(2500); // counted while the collector is down: the agent's spool keeps the batches
+        loop(2500);
+        collector("collector-2");
+        awaitCalls(session, 10000);
+    }
+
+    @Test
+    void anAgentStoppedAndStartedBetweenTwoRunsPicksTheSessionUpAgain() throws Exception {
+        port = freePort();
+        collector("collector");
+        Process a1 = agent("agent-1", "h1");
+        String session = session("h1");
+        loop(3000);
+        a1.destroy(); // SIGTERM: the session's last batch goes out before the agent exits
+        assertThat(a1.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(a1.exitValue()).isZero();
+        agent("agent-2", "h1");
+        Fleettap.waitFor(() -> err("agent-2").contains("session " + session), "the session to be pushed again");
+        Fleettap.waitFor(() -> out("run").lines().filter(l -> l.equals("[h1] armed")).count() == 2,
+                "the session to be armed again");
+        loop(2000);
+        awaitCalls(session, 5000);
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,133 @@
+package org.fleettap.cli;
+
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import org.fleettap.collector.Collector;
+import org.fleettap.collector.CollectorConfig;
+import org.fleettap.collector.kafka.KafkaIngestConfig;
+import org.fleettap.collector.store.StoreException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code fleettap collector}: the collector daemon. It serves agents (registration, control, ingest) and the CLI
+ * (sessions, queries) on one gRPC port, keeps everything in a RocksDB store in its data directory, optionally also
+ * reads batches from Kafka, and runs until SIGINT or SIGTERM. Once it listens it prints
+ * {@code collector listening on HOST:PORT} (the port picked, for port 0).
+ */
+@Command(name = "collector", mixinStandardHelpOptions = true,
+        description = "Run the collector: agents send it their batches, the CLI queries it. Prints 'collector "
+                + "listening on HOST:PORT' once it serves, runs until SIGINT or SIGTERM.")
+final class CollectorCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--listen", required = true, paramLabel = "HOST:PORT",
+            description = "Address to serve on, e.g. 0.0.0.0:7420, 127.0.0.1:0 (port 0 picks a free one), [::1]:7420.")
+    String listen;
+
+    @Option(names = "--data", required = true, paramLabel = "DIR",
+            description = "The store's directory (created if missing; one collector at a time).")
+    Path data;
+
+    @Option(names = "--kafka", paramLabel = "BOOTSTRAP",
+            description = "Also read batches from Kafka at these bootstrap servers (host:port,...).")
+    String kafka;
+
+    @Option(names = "--kafka-topic", paramLabel = "TOPIC",
+            description = "The agents' topic (default: " + KafkaIngestConfig.DEFAULT_TOPIC + ").")
+    String kafkaTopic;
+
+    @Option(names = "--kafka-group", paramLabel = "GROUP",
+            description = "The consumer group (default: " + KafkaIngestConfig.DEFAULT_GROUP + "); replicas of a "
+                    + "collector each need their own.")
+    String kafkaGroup;
+
+    @Option(names = {"-v", "--verbose"}, description = "Log what the collector does; stack traces on errors.")
+    boolean verbose;
+
+    /** A parsed --listen value; {@code host} as given (IPv6 in brackets), {@code bindHost} without brackets. */
+    record Listen(String host, String bindHost, int port) {}
+
+    static Listen parseListen(String text) {
+        int colon = text.lastIndexOf(':');
+        if (colon <= 0 || colon == text.length() - 1) {
+            throw new IllegalArgumentException("expected HOST:PORT");
+        }
+        String host = text.substring(0, colon);
+        String bindHost = host;
+        if (host.startsWith("[") && host.endsWith("]")) {
+            bindHost = host.substring(1, host.length() - 1);
+        } else if (host.contains(":")) {
+            throw new IllegalArgumentException("write an IPv6 address in brackets, e.g. [::1]:7420");
+        }
+        if (bindHost.isEmpty()) {
+            throw new IllegalArgumentException("expected HOST:PORT");
+        }
+        int port;
+        try {
+            port = Integer.parseInt(text.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("port '" + text.substring(colon + 1) + "' is not a number");
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port " + port + " is not in 0..65535");
+        }
+        return new Listen(host, bindHost, port);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Listen where = listenAddress();
+        CollectorConfig config = config(where);
+        try (StopSignals stop = StopSignals.install(); Collector collector = new Collector(config)) {
+            try {
+                collector.start();
+            } catch (StoreException e) {
+                throw new UserErrors.UsageException("--data " + data + ": " + e.getMessage());
+            }
+            System.out.println("collector listening on " + where.host() + ":" + collector.port());
+            System.out.flush();
+            while (!stop.stopped()) {
+                stop.await(1000);
+            }
+        }
+        return 0;
+    }
+
+    private Listen listenAddress() {
+        try {
+            return parseListen(listen);
+        } catch (IllegalArgumentException e) {
+            throw bad("--listen " + listen + ": " + e.getMessage());
+        }
+    }
+
+    private CollectorConfig config(Listen where) {
+        if (kafka == null && (kafkaTopic != null || kafkaGroup != null)) {
+            throw bad((kafkaTopic != null ? "--kafka-topic" : "--kafka-group") + " needs --kafka");
+        }
+        CollectorConfig config = CollectorConfig.of(where.bindHost(), where.port(), data);
+        if (kafka != null) {
+            try {
+                KafkaIngestConfig k = KafkaIngestConfig.of(kafka);
+                if (kafkaTopic != null) {
+                    k = k.withTopic(kafkaTopic);
+                }
+                if (kafkaGroup != null) {
+                    k = k.withGroupId(kafkaGroup);
+                }
+                config = config.withKafka(k);
+            } catch (IllegalArgumentException e) {
+                throw bad(e.getMessage());
+            }
+        }
+        return config;
+    }
+
+    private CommandLine.ParameterException bad(String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
+    }
+}
