@@ -65,15 +65,17 @@ final class OutputFollower implements AutoCloseable {
     }
 
     /**
-     * Waits until no line has arrived for {@code quiet}, the collector ended the stream, or {@code max} has passed:
-     * what the hosts printed before their sessions ended is then most likely printed.
+     * Waits until no line has arrived for {@code quiet} (counted from this call at the earliest), the collector ended
+     * the stream, or {@code max} has passed: what the hosts printed before their sessions ended, and the last
+     * batches that carry it, have then most likely arrived.
      */
     void awaitQuiet(Duration quiet, Duration max) throws InterruptedException {
-        long deadline = System.nanoTime() + max.toNanos();
+        long start = System.nanoTime();
+        long deadline = start + max.toNanos();
         synchronized (lock) {
             while (!over && !closed) {
                 long now = System.nanoTime();
-                long quietLeft = lastLineNanos + quiet.toNanos() - now;
+                long quietLeft = Math.max(lastLineNanos, start) + quiet.toNanos() - now;
                 if (quietLeft <= 0 || now >= deadline) {
                     return;
                 }

@@ -1,0 +1,114 @@
+package org.fleettap.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.fleettap.agent.daemon.AgentConfig;
+import org.fleettap.agent.daemon.AgentDaemon;
+import org.fleettap.agent.feature.KernelFeatures;
+import org.fleettap.agent.transport.GrpcTransport;
+import org.fleettap.agent.transport.Spool;
+import org.fleettap.agent.transport.SpoolConfig;
+import org.fleettap.agent.transport.TransportSettings;
+import org.fleettap.collector.Collector;
+import org.fleettap.collector.CollectorConfig;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The fleet commands against the real collector (RocksDB store, gRPC ingest, QueryService) and a real agent daemon
+ * that ships its batches over the gRPC transport through its spool: {@code run --collector} prints the hosts'
+ * output and the statistics as the store merged them, and {@code query}, {@code hosts} and {@code sessions} read the
+ * same store afterwards.
+ */
+@Timeout(180)
+class RealCollectorEndToEndTest {
+    private static final String HOST = "real-host";
+
+    @TempDir
+    Path dir;
+    private Collector collector;
+    private GrpcTransport transport;
+    private AgentDaemon daemon;
+    private Path loop;
+
+    @BeforeEach
+    void start() throws Exception {
+        assumeTrue(KernelFeatures.system().hasUprobes(), "kernel lacks uprobes (CONFIG_UPROBE_EVENTS)");
+        loop = Paths.get(System.getProperty("fleettap.fixtures", "../agent/target/fixtures"), "loop").toAbsolutePath()
+                .normalize();
+        collector = new Collector(CollectorConfig.of("127.0.0.1", 0, dir.resolve("data"))).start();
+        transport = GrpcTransport.connect(address(), Spool.open(SpoolConfig.of(dir.resolve("spool"))),
+                TransportSettings.defaults());
+        daemon = new AgentDaemon(AgentConfig.builder(address(), dir.resolve("state")).hostId(HOST)
+                .labels(Map.of("role", "real")).backoff(Duration.ofMillis(50), Duration.ofMillis(500)).build(),
+                transport::submit);
+        daemon.start();
+        Await.until("the agent connected", () -> collector.controlPlane().isConnected(HOST));
+    }
+
+    @AfterEach
+    void stop() {
+        if (daemon != null) {
+            daemon.close();
+            transport.close();
+        }
+        if (collector != null) {
+            collector.close();
+        }
+    }
+
+    private String address() {
+        return "127.0.0.1:" + collector.port();
+    }
+
+    @Test
+    void runThenQueryHostsAndSessionsReadWhatTheStoreMerged() throws Exception {
+        String script = "global calls, hits\n"
+                + "probe begin { printf(\"ready\\n\") }\n"
+                + "probe process(\"" + loop + "\").function(\"f\") { calls++; hits[\"f\", 1] <<< 2 }\n"
+                + "probe process(\"" + loop + "\").function(\"main\").return {\n"
+                + "  printf(\"%d vs %d\\n\", calls, $return); exit()\n"
+                + "}\n";
+        String id;
+        try (Capture c = Capture.install()) {
+            CompletableFuture<Integer> run = Capture.start("run", "--collector", address(), "--hosts", "role=real",
+                    "--interval", "100ms", "-e", script);
+            c.awaitStdout("the begin probe's line", out -> out.contains("[real-host] ready\n"));
+            Process p = new ProcessBuilder(loop.toString(), "2500").inheritIO().start();
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(run.get(60, TimeUnit.SECONDS)).isZero();
+            id = c.stdout().lines().findFirst().orElseThrow().substring("session ".length());
+            assertThat(c.stdout()).isEqualTo("session " + id + "\n"
+                    + "[real-host] ready\n"
+                    + "[real-host] 2500 vs 2500\n"
+                    + "calls=0x9c4\n"
+                    + "hits[\"f\",1] @count=2500 @min=2 @max=2 @sum=5000 @avg=2\n");
+            assertThat(c.stderr()).isEmpty();
+        }
+        try (Capture c = Capture.install()) {
+            assertThat(Capture.fleettap("query", "--collector", address(), "--session", id, "hits", "--by",
+                    "host,key")).isZero();
+            assertThat(c.stdout()).isEqualTo(""
+                    + "HOST       KEY    COUNT   SUM  MIN  MAX  AVG  P50  P90  P99\n"
+                    + "real-host  \"f\",1   2500  5000    2    2    2    2    2    2\n");
+            assertThat(c.stderr()).isEmpty();
+        }
+        try (Capture c = Capture.install()) {
+            assertThat(Capture.fleettap("hosts", "--collector", address())).isZero();
+            assertThat(c.stdout()).startsWith("HOST       LABELS     CONNECTED  LAST CONTACT\n"
+                    + "real-host  role=real  yes        ");
+            assertThat(Capture.fleettap("sessions", "--collector", address(), "--all")).isZero();
+            assertThat(c.stdout()).contains(id + "  -e      role=real  ").endsWith("  1 stopped\n");
+        }
+    }
+}
