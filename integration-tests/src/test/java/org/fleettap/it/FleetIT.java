@@ -63,15 +63,20 @@ class FleetIT {
         return Fleettap.read(dir.resolve(name + ".err").toFile());
     }
 
-    private Process collector(String name) throws Exception {
-        Process p = start(name, "collector", "--listen", address(), "--data", dir.resolve("data").toString());
+    private Process collector(String name, String... more) throws Exception {
+        List<String> args = new ArrayList<>(List.of("collector", "--listen", address(), "--data",
+                dir.resolve("data").toString()));
+        args.addAll(List.of(more));
+        Process p = start(name, args.toArray(new String[0]));
         Fleettap.waitFor(() -> out(name).contains("collector listening on"), name + " to listen");
         return p;
     }
 
-    private Process agent(String name, String hostId) throws Exception {
-        Process p = start(name, "agent", "--collector", address(), "--host-id", hostId,
-                "--spool", dir.resolve("spool-" + hostId).toString(), "--state", dir.resolve("state-" + hostId).toString());
+    private Process agent(String name, String hostId, String... more) throws Exception {
+        List<String> args = new ArrayList<>(List.of("agent", "--collector", address(), "--host-id", hostId,
+                "--spool", dir.resolve("spool-" + hostId).toString(), "--state", dir.resolve("state-" + hostId).toString()));
+        args.addAll(List.of(more));
+        Process p = start(name, args.toArray(new String[0]));
         Fleettap.waitFor(() -> err(name).contains("registered with the collector"), name + " to register");
         return p;
     }
@@ -138,6 +143,30 @@ class FleetIT {
                 "the session to be armed again");
         loop(2000);
         awaitCalls(session, 5000);
+    }
+
+    /**
+     * The same count through Kafka: the agent produces its batches to a real KRaft broker, the collector consumes
+     * them; the broker is SIGKILLed mid-run (the agent spools) and restarted on the same data.
+     */
+    @Test
+    void exactlyOnceThroughKafkaAcrossABrokerKilledMidRun() throws Exception {
+        try (org.fleettap.testing.kafka.KafkaBroker broker = org.fleettap.testing.kafka.KafkaBroker
+                .start(dir.resolve("kafka"))) {
+            broker.createTopic("fleettap.batches", 3);
+            port = freePort();
+            collector("collector", "--kafka", broker.bootstrapServers());
+            agent("agent", "h1", "--kafka", broker.bootstrapServers());
+            String session = session("h1");
+            loop(2500);
+            loop(2500);
+            Thread.sleep(1500);
+            broker.kill();
+            loop(2500);
+            loop(2500);
+            broker.restart();
+            awaitCalls(session, 10000);
+        }
     }
 
     private static int freePort() throws Exception {

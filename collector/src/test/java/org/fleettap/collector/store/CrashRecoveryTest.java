@@ -59,16 +59,14 @@ class CrashRecoveryTest {
 
         try (Store store = Store.open(dir, StoreOptions.defaults())) {
             Map<String, Long> applied = new HashMap<>();
-            long beyondAcked = 0;
             for (int h = 0; h < HOSTS; h++) {
                 String host = IngestChild.host(h);
                 long seq = store.appliedSequence(host, IngestChild.SESSION).orElse(0);
+                // Every acknowledged batch is there. The child may have applied more than the acknowledgements
+                // read before the kill (they sat in the pipe): those count as applied, once, like the rest.
                 assertThat(seq).as("applied sequence of %s", host).isGreaterThanOrEqualTo(acked.get(host));
-                beyondAcked += seq - acked.get(host);
                 applied.put(host, seq);
             }
-            // The child applies one batch at a time: at most the one in flight was applied unacknowledged.
-            assertThat(beyondAcked).isBetween(0L, 1L);
             assertTotals(store, applied);
 
             List<Batch> all = new ArrayList<>();
