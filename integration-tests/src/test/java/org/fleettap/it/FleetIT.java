@@ -145,30 +145,6 @@ class FleetIT {
         awaitCalls(session, 5000);
     }
 
-    /**
-     * The same count through Kafka: the agent produces its batches to a real KRaft broker, the collector consumes
-     * them; the broker is SIGKILLed mid-run (the agent spools) and restarted on the same data.
-     */
-    @Test
-    void exactlyOnceThroughKafkaAcrossABrokerKilledMidRun() throws Exception {
-        try (org.fleettap.testing.kafka.KafkaBroker broker = org.fleettap.testing.kafka.KafkaBroker
-                .start(dir.resolve("kafka"))) {
-            broker.createTopic("fleettap.batches", 3);
-            port = freePort();
-            collector("collector", "--kafka", broker.bootstrapServers());
-            agent("agent", "h1", "--kafka", broker.bootstrapServers());
-            String session = session("h1");
-            loop(2500);
-            loop(2500);
-            Thread.sleep(1500);
-            broker.kill();
-            loop(2500);
-            loop(2500);
-            broker.restart();
-            awaitCalls(session, 10000);
-        }
-    }
-
     private static int freePort() throws Exception {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
