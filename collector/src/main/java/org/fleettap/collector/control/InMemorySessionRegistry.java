@@ -37,31 +37,7 @@ public final class InMemorySessionRegistry implements SessionRegistry {
     }
 
     @Override
-    public void pushed(String sessionId, String hostId) {
-        update(sessionId, s -> s.withPushed(hostId));
-    }
-
-    @Override
-    public void status(SessionStatus status) {
-        update(status.getSessionId(), s -> s.withStatus(status));
-    }
-
-    @Override
-    public void compileErrors(CompileErrors errors) {
-        update(errors.getSessionId(), s -> s.withCompileErrors(errors));
-    }
-
-    @Override
-    public void stopped(String sessionId, long unixNanos, String reason) {
-        update(sessionId, s -> s.withStopped(unixNanos, reason));
-    }
-
-    @Override
-    public void ended(String sessionId, long unixNanos, String reason) {
-        update(sessionId, s -> s.withEnded(unixNanos, reason));
-    }
-
-    private void update(String sessionId, UnaryOperator<SessionRecord> change) {
+    public void update(String sessionId, UnaryOperator<SessionRecord> change) {
         synchronized (lock) {
             SessionRecord s = sessions.get(sessionId);
             if (s == null) {

@@ -2,6 +2,7 @@ package org.fleettap.collector.control;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.function.UnaryOperator;
 import org.fleettap.proto.v1.CompileErrors;
 import org.fleettap.proto.v1.SessionSpec;
 import org.fleettap.proto.v1.SessionStatus;
@@ -20,18 +21,34 @@ public interface SessionRegistry {
     /** Sessions in id order (which is creation order); ended ones only with {@code includeEnded}. */
     List<SessionRecord> sessions(boolean includeEnded);
 
+    /**
+     * Replaces the session's record with {@code change} applied to it, atomically; {@link
+     * IllegalArgumentException} for an unknown session. Every other change is one of these.
+     */
+    void update(String sessionId, UnaryOperator<SessionRecord> change);
+
     /** Records that the session was pushed to (or is run by) the host. */
-    void pushed(String sessionId, String hostId);
+    default void pushed(String sessionId, String hostId) {
+        update(sessionId, s -> s.withPushed(hostId));
+    }
 
     /** Keeps {@code status} as its host's latest status for its session. */
-    void status(SessionStatus status);
+    default void status(SessionStatus status) {
+        update(status.getSessionId(), s -> s.withStatus(status));
+    }
 
     /** Keeps {@code errors} as its host's compile errors for its session. */
-    void compileErrors(CompileErrors errors);
+    default void compileErrors(CompileErrors errors) {
+        update(errors.getSessionId(), s -> s.withCompileErrors(errors));
+    }
 
     /** Records that StopSession was called. */
-    void stopped(String sessionId, long unixNanos, String reason);
+    default void stopped(String sessionId, long unixNanos, String reason) {
+        update(sessionId, s -> s.withStopped(unixNanos, reason));
+    }
 
     /** Records that the session is over on every host it was pushed to. */
-    void ended(String sessionId, long unixNanos, String reason);
+    default void ended(String sessionId, long unixNanos, String reason) {
+        update(sessionId, s -> s.withEnded(unixNanos, reason));
+    }
 }

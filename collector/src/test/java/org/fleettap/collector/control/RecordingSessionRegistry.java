@@ -3,7 +3,7 @@ package org.fleettap.collector.control;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.fleettap.proto.v1.CompileErrors;
+import java.util.function.UnaryOperator;
 import org.fleettap.proto.v1.SessionSpec;
 import org.fleettap.proto.v1.SessionStatus;
 
@@ -28,28 +28,13 @@ final class RecordingSessionRegistry implements SessionRegistry {
     }
 
     @Override
-    public void pushed(String sessionId, String hostId) {
-        delegate.pushed(sessionId, hostId);
+    public void update(String sessionId, UnaryOperator<SessionRecord> change) {
+        delegate.update(sessionId, change);
     }
 
     @Override
     public void status(SessionStatus status) {
         statusLog.add(status);
-        delegate.status(status);
-    }
-
-    @Override
-    public void compileErrors(CompileErrors errors) {
-        delegate.compileErrors(errors);
-    }
-
-    @Override
-    public void stopped(String sessionId, long unixNanos, String reason) {
-        delegate.stopped(sessionId, unixNanos, reason);
-    }
-
-    @Override
-    public void ended(String sessionId, long unixNanos, String reason) {
-        delegate.ended(sessionId, unixNanos, reason);
+        SessionRegistry.super.status(status);
     }
 }
