@@ -70,9 +70,13 @@ final class AgentCommand implements Callable<Integer> {
     List<String> labels = new ArrayList<>();
 
     @Option(names = "--spool", paramLabel = "DIR",
-            description = "Where batches wait until the collector has them (default: STATE_HOME/spool, bounded to "
-                    + (SpoolConfig.DEFAULT_MAX_BYTES >> 20) + " MiB).")
+            description = "Where batches wait until the collector has them (default: STATE_HOME/spool).")
     Path spoolDir;
+
+    @Option(names = "--spool-max", paramLabel = "SIZE", converter = Sizes.Converter.class,
+            description = "The spool's bound (e.g. 64MiB; default " + (SpoolConfig.DEFAULT_MAX_BYTES >> 20) + "MiB): "
+                    + "when it is full the oldest batches are dropped, and the collector is told how many.")
+    Long spoolMax;
 
     @Option(names = "--state", paramLabel = "DIR",
             description = "Where the agent keeps what outlives a restart (default: STATE_HOME/state).")
@@ -94,7 +98,11 @@ final class AgentCommand implements Callable<Integer> {
         AgentConfig config = AgentConfig.builder(collector.toString(), statePath).hostId(hostId).labels(labelMap)
                 .build();
 
-        Spool spool = Spool.open(SpoolConfig.of(spoolPath));
+        if (spoolMax != null && spoolMax < SpoolConfig.MIN_MAX_BYTES) {
+            throw new UserErrors.UsageException("--spool-max " + spoolMax + " is below the smallest spool, "
+                    + SpoolConfig.MIN_MAX_BYTES + " bytes");
+        }
+        Spool spool = Spool.open(SpoolConfig.of(spoolPath, spoolMax != null ? spoolMax : SpoolConfig.DEFAULT_MAX_BYTES));
         BatchSink sink;
         try {
             sink = kafkaConfig != null ? KafkaTransport.connect(kafkaConfig, spool, TransportSettings.defaults())
