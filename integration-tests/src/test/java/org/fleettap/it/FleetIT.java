@@ -114,7 +114,16 @@ class FleetIT {
     }
 
     private void awaitCalls(String session, long expected) throws Exception {
-        Fleettap.waitFor(() -> queriedCalls(session) >= expected, "the collector to have " + expected + " calls");
+        awaitCalls(session, expected, java.time.Duration.ofSeconds(60));
+    }
+
+    private void awaitCalls(String session, long expected, java.time.Duration limit) throws Exception {
+        try {
+            Fleettap.waitFor(() -> queriedCalls(session) >= expected, "the collector to have " + expected + " calls",
+                    limit);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + " (it has " + queriedCalls(session) + ")\n" + logs(), e);
+        }
         Thread.sleep(2500); // two more export intervals: anything applied twice would show now
         assertThat(queriedCalls(session)).isEqualTo(expected);
     }
@@ -198,10 +207,49 @@ class FleetIT {
         assertThat(table.stderr()).isEqualTo("fleettap: warning: h1: " + dropped + " batches dropped by its spool\n");
     }
 
+    /** The last lines each process wrote, for a failure's message. */
+    private String logs() {
+        StringBuilder b = new StringBuilder();
+        for (String name : named.keySet()) {
+            for (String stream : List.of("out", "err")) {
+                List<String> lines = Fleettap.read(dir.resolve(name + "." + stream).toFile()).lines().toList();
+                b.append("== ").append(name).append('.').append(stream).append('\n');
+                lines.subList(Math.max(0, lines.size() - 30), lines.size())
+                        .forEach(l -> b.append(l, 0, Math.min(l.length(), 300)).append('\n'));
+            }
+        }
+        return b.toString();
+    }
+
     private static long number(String json, String field) {
         Matcher m = Pattern.compile("\"" + field + "\"\\s*:\\s*\"?(\\d+)").matcher(json);
         assertThat(m.find()).as(field + " in " + json).isTrue();
         return Long.parseLong(m.group(1));
+    }
+
+    /**
+     * The same count through Kafka: the agent produces its batches to a real KRaft broker, the collector consumes
+     * them; the broker is SIGKILLed mid-run (the agent spools) and restarted on the same data.
+     */
+    @Test
+    void exactlyOnceThroughKafkaAcrossABrokerKilledMidRun() throws Exception {
+        try (org.fleettap.testing.kafka.KafkaBroker broker = org.fleettap.testing.kafka.KafkaBroker
+                .start(dir.resolve("kafka"))) {
+            broker.createTopic("fleettap.batches", 3);
+            port = freePort();
+            collector("collector", "--kafka", broker.bootstrapServers());
+            agent("agent", "h1", "--kafka", broker.bootstrapServers());
+            String session = session("h1");
+            loop(2500);
+            loop(2500);
+            Thread.sleep(1500);
+            broker.kill();
+            loop(2500);
+            loop(2500);
+            broker.restart();
+            // After a SIGKILL the broker recovers its logs and the consumer group rejoins: allow for a slow machine.
+            awaitCalls(session, 10000, java.time.Duration.ofSeconds(150));
+        }
     }
 
     private static int freePort() throws Exception {
