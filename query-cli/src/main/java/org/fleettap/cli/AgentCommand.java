@@ -82,6 +82,12 @@ final class AgentCommand implements Callable<Integer> {
             description = "Where the agent keeps what outlives a restart (default: STATE_HOME/state).")
     Path stateDir;
 
+    @Option(names = DaemonSettings.CONFIG_OPTION, paramLabel = "FILE",
+            description = "YAML settings (default: $" + DaemonSettings.CONFIG_ENV + "): keys are the long options, "
+                    + "e.g. 'spool-max: 64MiB', 'labels: {zone: eu-1}'. Flags win, then FLEETTAP_<OPTION> "
+                    + "environment variables (FLEETTAP_SPOOL_MAX), then the file.")
+    Path configFile;
+
     @Option(names = {"-v", "--verbose"}, description = "Log at debug level; stack traces on errors.")
     boolean verbose;
 

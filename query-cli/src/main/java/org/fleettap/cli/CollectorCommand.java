@@ -45,6 +45,12 @@ final class CollectorCommand implements Callable<Integer> {
                     + "collector each need their own.")
     String kafkaGroup;
 
+    @Option(names = DaemonSettings.CONFIG_OPTION, paramLabel = "FILE",
+            description = "YAML settings (default: $" + DaemonSettings.CONFIG_ENV + "): keys are the long options, "
+                    + "e.g. 'spool-max: 64MiB', 'labels: {zone: eu-1}'. Flags win, then FLEETTAP_<OPTION> "
+                    + "environment variables (FLEETTAP_SPOOL_MAX), then the file.")
+    Path configFile;
+
     @Option(names = {"-v", "--verbose"}, description = "Log what the collector does; stack traces on errors.")
     boolean verbose;
 
