@@ -111,4 +111,27 @@ class RealCollectorEndToEndTest {
             assertThat(c.stdout()).contains(id + "  -e      role=real  ").endsWith("  1 stopped\n");
         }
     }
+
+    /** `fleettap stop ID` ends a running session on its host and says how it ended; the run then ends too. */
+    @Test
+    void stopEndsASessionOnItsHostsAndSaysHow() throws Exception {
+        String script = "probe begin { printf(\"ready\\n\") }\nprobe timer.s(1) { }\nprobe end { printf(\"bye\\n\") }\n";
+        try (Capture c = Capture.install()) {
+            CompletableFuture<Integer> run = Capture.start("run", "--collector", address(), "--interval", "100ms",
+                    "-e", script);
+            c.awaitStdout("the begin probe's line", out -> out.contains("[real-host] ready\n"));
+            String id = c.stdout().lines().findFirst().orElseThrow().substring("session ".length());
+            assertThat(Capture.fleettap("stop", "--collector", address(), id)).isZero();
+            assertThat(run.get(60, TimeUnit.SECONDS)).isZero();
+            // The run's own lines, and the stop command's one line (the end probe ran before the host reported).
+            assertThat(c.stdout().lines().toList()).containsExactlyInAnyOrder("session " + id, "[real-host] ready",
+                    "[real-host] bye", "session " + id + " ended: 1 stopped");
+            assertThat(c.stderr()).isEmpty();
+        }
+        try (Capture c = Capture.install()) {
+            assertThat(Capture.fleettap("stop", "--collector", address(), "nosuch")).isEqualTo(1);
+            assertThat(c.stdout()).isEmpty();
+            assertThat(c.stderr()).isEqualTo("fleettap: collector " + address() + ": StopSession: no session nosuch\n");
+        }
+    }
 }

@@ -93,6 +93,8 @@ public record SessionRecord(SessionSpec spec, SortedSet<String> pushedHosts, Sor
     /** The session as QueryService.ListSessions shows it. */
     public SessionInfo toInfo() {
         return SessionInfo.newBuilder().setSpec(spec).addAllStatuses(statuses.values())
-                .addAllCompileErrors(compileErrors.values()).build();
+                .addAllCompileErrors(compileErrors.values()).addAllPushedHostIds(pushedHosts)
+                .setStoppedUnixNanos(stoppedUnixNanos).setStopReason(stopReason).setEndedUnixNanos(endedUnixNanos)
+                .setEndReason(endReason).build();
     }
 }
