@@ -106,6 +106,15 @@ public final class Collector implements AutoCloseable {
         });
         long every = config.compactionInterval().toMillis();
         maintenance.scheduleWithFixedDelay(this::compact, every, every, TimeUnit.MILLISECONDS);
+        maintenance.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
+    }
+
+    private void sweep() {
+        try {
+            plane.sweep();
+        } catch (RuntimeException e) {
+            log.error("looking for lost hosts failed", e);
+        }
     }
 
     private Server bind() throws IOException {

@@ -51,6 +51,11 @@ final class CollectorCommand implements Callable<Integer> {
                     + "environment variables (FLEETTAP_SPOOL_MAX), then the file.")
     Path configFile;
 
+    @Option(names = "--host-lost-after", paramLabel = "DUR",
+            description = "A host without contact for DUR is lost to its sessions, which go on without it "
+                    + "(default: 30s, three missed heartbeats).")
+    String hostLostAfter;
+
     @Option(names = {"-v", "--verbose"}, description = "Log what the collector does; stack traces on errors.")
     boolean verbose;
 
@@ -116,6 +121,18 @@ final class CollectorCommand implements Callable<Integer> {
             throw bad((kafkaTopic != null ? "--kafka-topic" : "--kafka-group") + " needs --kafka");
         }
         CollectorConfig config = CollectorConfig.of(where.bindHost(), where.port(), data);
+        if (hostLostAfter != null) {
+            java.time.Duration d;
+            try {
+                d = Durations.parse(hostLostAfter);
+            } catch (UserErrors.UsageException e) {
+                throw bad("--host-lost-after: " + e.getMessage());
+            }
+            if (d.isZero()) {
+                throw bad("--host-lost-after must be more than 0");
+            }
+            config = config.withControl(config.control().withLostAfter(d));
+        }
         if (kafka != null) {
             try {
                 KafkaIngestConfig k = KafkaIngestConfig.of(kafka);

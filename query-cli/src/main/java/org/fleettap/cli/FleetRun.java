@@ -125,6 +125,10 @@ final class FleetRun {
             return 1;
         }
         printStatistics(id, r.script());
+        String answered = answered();
+        if (!answered.isEmpty()) {
+            err.println("fleettap: " + answered);
+        }
         return 0;
     }
 
@@ -186,6 +190,10 @@ final class FleetRun {
             if (s.getState() == SessionState.SESSION_STATE_FAILED && !s.getReason().startsWith("compile error")) {
                 reportOnce(s.getHostId() + ": session failed: " + s.getReason());
             }
+            if (s.getState() == SessionState.SESSION_STATE_LOST) {
+                reportOnce("fleettap: warning: " + s.getHostId() + " lost (" + s.getReason() + "): the session goes on "
+                        + "without it; what it sent before is kept");
+            }
         }
         return true;
     }
@@ -196,11 +204,45 @@ final class FleetRun {
         Set<String> running = new TreeSet<>();
         for (String host : expected) {
             SessionState s = states.get(host);
-            if (s != SessionState.SESSION_STATE_STOPPED && s != SessionState.SESSION_STATE_FAILED) {
+            if (!isDone(s)) {
                 running.add(host);
             }
         }
         return running;
+    }
+
+    /**
+     * E.g. "2 of 3 hosts ended the session; lost: db-9"; empty when every host waited for ended it normally (the
+     * usual case says nothing).
+     */
+    String answered() {
+        Map<SessionState, List<String>> by = new java.util.TreeMap<>();
+        Map<String, SessionState> states = states();
+        int ended = 0;
+        for (String host : expected) {
+            SessionState s = states.getOrDefault(host, SessionState.SESSION_STATE_UNSPECIFIED);
+            if (s == SessionState.SESSION_STATE_STOPPED) {
+                ended++;
+            } else {
+                by.computeIfAbsent(s, k -> new ArrayList<>()).add(host);
+            }
+        }
+        if (by.isEmpty()) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder(ended + " of " + expected.size() + " hosts ended the session");
+        by.forEach((s, hosts) -> b.append("; ").append(switch (s) {
+            case SESSION_STATE_FAILED -> "failed";
+            case SESSION_STATE_LOST -> "lost";
+            default -> "did not report its end";
+        }).append(": ").append(String.join(", ", hosts)));
+        return b.toString();
+    }
+
+    /** Whether a host in state {@code s} is done with the session: stopped, failed, or lost to the collector. */
+    static boolean isDone(SessionState s) {
+        return s == SessionState.SESSION_STATE_STOPPED || s == SessionState.SESSION_STATE_FAILED
+                || s == SessionState.SESSION_STATE_LOST;
     }
 
     private boolean failedEverywhere() {

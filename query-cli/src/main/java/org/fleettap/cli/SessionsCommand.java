@@ -64,7 +64,8 @@ final class SessionsCommand implements Callable<Integer> {
 
     private static String word(SessionState s) {
         return switch (s) {
-            case SESSION_STATE_STARTED, SESSION_STATE_RUNNING, SESSION_STATE_STOPPED, SESSION_STATE_FAILED ->
+            case SESSION_STATE_STARTED, SESSION_STATE_RUNNING, SESSION_STATE_STOPPED, SESSION_STATE_FAILED,
+                    SESSION_STATE_LOST ->
                     s.name().substring("SESSION_STATE_".length()).toLowerCase(Locale.ROOT);
             default -> "unknown";
         };

@@ -8,7 +8,6 @@ import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import org.fleettap.proto.v1.ListSessionsRequest;
 import org.fleettap.proto.v1.SessionInfo;
-import org.fleettap.proto.v1.SessionState;
 import org.fleettap.proto.v1.SessionStatus;
 import org.fleettap.proto.v1.StopSessionRequest;
 import picocli.CommandLine.Command;
@@ -88,8 +87,7 @@ final class StopCommand implements Callable<Integer> {
     private static List<String> running(SessionInfo s) {
         TreeSet<String> hosts = new TreeSet<>(s.getPushedHostIdsList());
         for (SessionStatus st : s.getStatusesList()) {
-            if (st.getState() == SessionState.SESSION_STATE_STOPPED
-                    || st.getState() == SessionState.SESSION_STATE_FAILED) {
+            if (FleetRun.isDone(st.getState())) {
                 hosts.remove(st.getHostId());
             }
         }

@@ -49,14 +49,21 @@ public record SessionRecord(SessionSpec spec, SortedSet<String> pushedHosts, Sor
         return endedUnixNanos != 0;
     }
 
-    /** True when {@code hostId}'s latest status says the session is over there (stopped or failed). */
+    /** True when {@code hostId}'s latest status says the session is over there (stopped, failed, or lost). */
     public boolean isDoneOn(String hostId) {
         SessionStatus s = statuses.get(hostId);
         return s != null && isTerminal(s.getState());
     }
 
+    /** True when the collector lost contact with {@code hostId} while it ran the session. */
+    public boolean isLostOn(String hostId) {
+        SessionStatus s = statuses.get(hostId);
+        return s != null && s.getState() == SessionState.SESSION_STATE_LOST;
+    }
+
     static boolean isTerminal(SessionState state) {
-        return state == SessionState.SESSION_STATE_STOPPED || state == SessionState.SESSION_STATE_FAILED;
+        return state == SessionState.SESSION_STATE_STOPPED || state == SessionState.SESSION_STATE_FAILED
+                || state == SessionState.SESSION_STATE_LOST;
     }
 
     SessionRecord withPushed(String hostId) {
