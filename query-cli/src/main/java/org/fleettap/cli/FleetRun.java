@@ -115,6 +115,18 @@ final class FleetRun {
                         + "end within " + STOP_WAIT.toSeconds() + " s; what they export later is not in the "
                         + "statistics below");
             }
+            // A host's end is reported on its control stream; its last batch may still be on its way (a spool,
+            // Kafka): the statistics wait until the collector has applied it.
+            while (!incomplete().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(POLL.toMillis());
+                poll(id);
+            }
+            Set<String> incomplete = incomplete();
+            if (!incomplete.isEmpty()) {
+                err.println("fleettap: warning: the last batch of " + String.join(", ", incomplete) + " has not "
+                        + "reached the collector within " + STOP_WAIT.toSeconds() + " s; the statistics below may "
+                        + "miss their last interval");
+            }
             output.awaitQuiet(QUIET, SETTLE_MAX);
         }
         if (expected.isEmpty()) {
@@ -237,6 +249,21 @@ final class FleetRun {
             default -> "did not report its end";
         }).append(": ").append(String.join(", ", hosts)));
         return b.toString();
+    }
+
+    /** The hosts that ended the session normally but whose final batch the collector has not applied yet. */
+    private Set<String> incomplete() {
+        Set<String> hosts = new TreeSet<>();
+        if (latest == null) {
+            return hosts;
+        }
+        for (SessionStatus s : latest.getStatusesList()) {
+            if (expected.contains(s.getHostId()) && s.getState() == SessionState.SESSION_STATE_STOPPED
+                    && !latest.getCompleteHostIdsList().contains(s.getHostId())) {
+                hosts.add(s.getHostId());
+            }
+        }
+        return hosts;
     }
 
     /** Whether a host in state {@code s} is done with the session: stopped, failed, or lost to the collector. */

@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.fleettap.proto.v1.AgentEvent;
+import org.fleettap.proto.v1.Batch;
 import org.fleettap.proto.v1.CompileErrors;
 import org.fleettap.proto.v1.ControlCommand;
 import org.fleettap.proto.v1.ControlHello;
@@ -382,6 +383,20 @@ public final class ControlPlane {
                 }
                 if (changed) {
                     endIfDone(sessions.session(s.id()).orElseThrow());
+                }
+            }
+        }
+    }
+
+    /**
+     * Notes the final batches among {@code applied} (each the last a host sends of a session): the session's figures
+     * from that host are complete. Batches of sessions this collector does not know are left alone.
+     */
+    public void applied(List<Batch> applied) {
+        synchronized (lock) {
+            for (Batch b : applied) {
+                if (b.getFinalBatch() && sessions.session(b.getSessionId()).isPresent()) {
+                    sessions.complete(b.getSessionId(), b.getHostId());
                 }
             }
         }

@@ -280,4 +280,16 @@ class SessionServiceImplTest {
             assertThat(record(id).isLostOn("host-b")).isTrue();
         }
     }
+
+    @Test
+    void aHostIsCompleteOnceItsFinalBatchIsAppliedAndTheRecordKeepsIt() {
+        String id = start(Map.of());
+        collector.plane.applied(List.of(org.fleettap.proto.v1.Batch.newBuilder().setSessionId(id).setHostId("h1")
+                .setSequence(1).build(), org.fleettap.proto.v1.Batch.newBuilder().setSessionId(id).setHostId("h2")
+                .setSequence(7).setFinalBatch(true).build(), org.fleettap.proto.v1.Batch.newBuilder()
+                .setSessionId("unknown").setHostId("h3").setSequence(1).setFinalBatch(true).build()));
+        assertThat(record(id).completeHosts()).containsExactly("h2");
+        assertThat(record(id).toInfo().getCompleteHostIdsList()).containsExactly("h2");
+        assertThat(RegistryRecords.decodeSession(id, RegistryRecords.encode(record(id)))).isEqualTo(record(id));
+    }
 }
