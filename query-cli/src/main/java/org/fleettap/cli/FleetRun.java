@@ -105,28 +105,12 @@ final class FleetRun {
             client.call("StopSession", () -> client.sessions().stopSession(StopSessionRequest.newBuilder()
                     .setSessionId(id).build()));
             long deadline = System.nanoTime() + STOP_WAIT.toNanos();
-            while (!running().isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(POLL.toMillis());
-                poll(id);
-            }
-            Set<String> running = running();
-            if (!running.isEmpty()) {
-                err.println("fleettap: warning: " + String.join(", ", running) + " did not report the session's "
-                        + "end within " + STOP_WAIT.toSeconds() + " s; what they export later is not in the "
-                        + "statistics below");
-            }
+            awaitNone(id, this::running, deadline, " did not report the session's end within " + STOP_WAIT.toSeconds()
+                    + " s; what they export later is not in the statistics below");
             // A host's end is reported on its control stream; its last batch may still be on its way (a spool,
             // Kafka): the statistics wait until the collector has applied it.
-            while (!incomplete().isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(POLL.toMillis());
-                poll(id);
-            }
-            Set<String> incomplete = incomplete();
-            if (!incomplete.isEmpty()) {
-                err.println("fleettap: warning: the last batch of " + String.join(", ", incomplete) + " has not "
-                        + "reached the collector within " + STOP_WAIT.toSeconds() + " s; the statistics below may "
-                        + "miss their last interval");
-            }
+            awaitNone(id, this::incomplete, deadline, ": their last batch has not reached the collector within "
+                    + STOP_WAIT.toSeconds() + " s; the statistics below may miss their last interval");
             output.awaitQuiet(QUIET, SETTLE_MAX);
         }
         if (expected.isEmpty()) {
@@ -249,6 +233,19 @@ final class FleetRun {
             default -> "did not report its end";
         }).append(": ").append(String.join(", ", hosts)));
         return b.toString();
+    }
+
+    /** Polls until {@code hosts} is empty or {@code deadline}; then warns about those left. */
+    private void awaitNone(String id, java.util.function.Supplier<Set<String>> hosts, long deadline, String warning)
+            throws InterruptedException {
+        while (!hosts.get().isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(POLL.toMillis());
+            poll(id);
+        }
+        Set<String> left = hosts.get();
+        if (!left.isEmpty()) {
+            err.println("fleettap: warning: " + String.join(", ", left) + warning);
+        }
     }
 
     /** The hosts that ended the session normally but whose final batch the collector has not applied yet. */
