@@ -69,12 +69,32 @@ final class FleetRun {
     private final Set<String> reported = new HashSet<>();
     private final Set<String> warned = new HashSet<>();
     private SessionInfo latest;
+    private java.util.function.Consumer<String> onStarted = id -> { };
+    private Summary summary;
+
+    /** What a command prints at the end instead of the script's statistics. */
+    @FunctionalInterface
+    interface Summary {
+        void print(String sessionId) throws CollectorClient.CollectorException;
+    }
 
     /** {@code out} takes the hosts' output and the statistics; {@code session ID} goes to stdout. */
     FleetRun(CollectorClient client, PrintStream out, PrintStream err) {
         this.client = client;
         this.out = out;
         this.err = err;
+    }
+
+    /** Called with the session's id once it started (before its output is followed). */
+    FleetRun onStarted(java.util.function.Consumer<String> hook) {
+        this.onStarted = hook;
+        return this;
+    }
+
+    /** Printed at the end instead of the script's statistics. */
+    FleetRun summary(Summary s) {
+        this.summary = s;
+        return this;
     }
 
     /**
@@ -96,6 +116,7 @@ final class FleetRun {
         System.out.println("session " + id);
         System.out.flush();
         expectConnected(started, r.selector());
+        onStarted.accept(id);
 
         try (OutputFollower output = new OutputFollower(client, id, List.of(), out, err)) {
             output.start();
@@ -120,7 +141,11 @@ final class FleetRun {
         if (failedEverywhere()) {
             return 1;
         }
-        printStatistics(id, r.script());
+        if (summary != null) {
+            summary.print(id);
+        } else {
+            printStatistics(id, r.script());
+        }
         String answered = answered();
         if (!answered.isEmpty()) {
             err.println("fleettap: " + answered);

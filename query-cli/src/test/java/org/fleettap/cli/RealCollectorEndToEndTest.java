@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -132,6 +133,35 @@ class RealCollectorEndToEndTest {
             assertThat(Capture.fleettap("stop", "--collector", address(), "nosuch")).isEqualTo(1);
             assertThat(c.stdout()).isEmpty();
             assertThat(c.stderr()).isEqualTo("fleettap: collector " + address() + ": StopSession: no session nosuch\n");
+        }
+    }
+
+    /**
+     * `fleettap latency` on the loop fixture: the host arms, 3000 calls of f() are timed, and the session's totals
+     * count exactly 3000 for the host and merged; the live windows before them add up to no more.
+     */
+    @Test
+    void latencyTimesEveryCallPerHostAndMerged() throws Exception {
+        try (Capture c = Capture.install()) {
+            CompletableFuture<Integer> run = Capture.start("latency", "--collector", address(), "--process",
+                    loop.toString(), "--function", "f", "--interval", "200ms", "--min-samples", "1000000000");
+            c.awaitStdout("the host to arm", out -> out.contains("[real-host] timing f in " + loop + "\n"));
+            String id = c.stdout().lines().findFirst().orElseThrow().substring("session ".length());
+            Process p = new ProcessBuilder(loop.toString(), "3000").inheritIO().start();
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            c.awaitStdout("a window with calls", out -> out.contains("real-host  f"));
+            assertThat(Capture.fleettap("stop", "--collector", address(), id)).isZero();
+            assertThat(run.get(60, TimeUnit.SECONDS)).isZero();
+            String out = c.stdout();
+            String total = out.substring(out.indexOf("session total\n"));
+            List<String> rows = total.lines().skip(2).toList();
+            assertThat(rows).hasSize(2);
+            assertThat(rows.get(0)).matches("real-host\\s+f\\s+3000(\\s+\\d+){4}");
+            assertThat(rows.get(1)).matches("\\*\\s+f\\s+3000(\\s+\\d+){4}");
+            long windowed = out.substring(0, out.indexOf("session total\n")).lines()
+                    .filter(l -> l.startsWith("real-host ")).mapToLong(l -> Long.parseLong(l.split("\\s+")[2])).sum();
+            assertThat(windowed).isBetween(1L, 3000L);
+            assertThat(c.stderr()).isEmpty();
         }
     }
 }
