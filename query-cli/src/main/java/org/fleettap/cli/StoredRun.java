@@ -14,7 +14,9 @@ import org.fleettap.agent.session.Session;
 import org.fleettap.collector.local.LocalRun;
 import org.fleettap.collector.local.LocalStore;
 import org.fleettap.collector.local.LocalStoreException;
+import org.fleettap.collector.store.ApplyResult;
 import org.fleettap.collector.store.StoreException;
+import org.fleettap.proto.v1.AckStatus;
 import org.fleettap.proto.v1.Batch;
 import org.fleettap.proto.v1.SessionSpec;
 import org.fleettap.proto.v1.SessionState;
@@ -122,15 +124,22 @@ final class StoredRun implements AutoCloseable {
             return;
         }
         try {
-            run.apply(batch);
+            ApplyResult r = run.apply(batch);
+            if (r.status() != AckStatus.ACK_STATUS_APPLIED) {
+                warn("the store refused batch " + batch.getSequence() + ": " + r.error());
+            }
         } catch (StoreException e) {
             warn(e);
         }
     }
 
     private void warn(StoreException e) {
+        warn(e.getMessage());
+    }
+
+    private void warn(String what) {
         failed = true;
-        err.println("fleettap: warning: the rest of this run is not stored: " + e.getMessage());
+        err.println("fleettap: warning: the rest of this run is not stored: " + what);
     }
 
     /** This host's name, as an agent here would call it. */
