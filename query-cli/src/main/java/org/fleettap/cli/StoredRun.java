@@ -38,6 +38,12 @@ final class StoredRun implements AutoCloseable {
     private LocalRun run;
     private Exporter exporter;
     private boolean failed;
+    /**
+     * The most events the session has said were lost. Its count is not monotonic — it counts events still in the
+     * ring buffers as missed until they are read, and is 0 once the session has detached — while the exporter sends
+     * its increases, and a batch with a negative one is refused.
+     */
+    private long lost;
 
     private StoredRun(LocalStore store, PrintStream err) {
         this.store = store;
@@ -86,7 +92,7 @@ final class StoredRun implements AutoCloseable {
             return null;
         }
         exporter = new Exporter(run.hostId(), run.sessionId(), compiled.export(), lines, this::store,
-                () -> System.currentTimeMillis() * 1_000_000L, () -> lost(session));
+                () -> System.currentTimeMillis() * 1_000_000L, () -> lost = Math.max(lost, lost(session)));
         exporter.attach(session, interval);
         return run.sessionId();
     }

@@ -78,6 +78,16 @@ class FleetCommandLineTest {
                 .isEqualTo(Path.of("/home/u/.local/state/fleettap"));
     }
 
+    @Test
+    void localRunsStoreInTheUsersDataHomeByDefault() {
+        assertThat(UserDirs.defaultData(Map.of("XDG_DATA_HOME", "/x/data"), "/home/u"))
+                .isEqualTo(Path.of("/x/data/fleettap"));
+        assertThat(UserDirs.defaultData(Map.of(), "/home/u")).isEqualTo(Path.of("/home/u/.local/share/fleettap"));
+        // The XDG spec ignores relative paths.
+        assertThat(UserDirs.defaultData(Map.of("XDG_DATA_HOME", "rel"), "/root"))
+                .isEqualTo(Path.of("/root/.local/share/fleettap"));
+    }
+
     @ParameterizedTest(name = "[{index}] {1}")
     @CsvSource(delimiter = '|', value = {
         "--collector nowhere -e x               | Invalid value for option '--collector': 'nowhere' is not HOST:PORT",
