@@ -23,10 +23,10 @@ import org.fleettap.proto.v1.SessionState;
 
 /**
  * A local run's results going into a {@link LocalStore} while it runs, so that they can be queried afterwards: the
- * agent's {@link Exporter} turns what the script recorded, printed and lost in each interval into batches, which the
- * store applies as a collector applies an agent's, under a session of this host that keeps the script, the command
- * and how the run ended. The script's output still goes where it went (stdout or -o FILE), byte for byte; a copy of
- * it is stored.
+ * agent's {@link Exporter} turns what the script recorded and printed in each interval into batches (the last also
+ * carries the events lost), which the store applies as a collector applies an agent's, under a session of this
+ * host that keeps the script, the command and how the run ended. The script's output still goes where it went
+ * (stdout or -o FILE), byte for byte; a copy of it is stored.
  *
  * <p>Storing never stops a run: when the store cannot write, one warning says so, nothing more is stored, and
  * {@link #failed()} says so. Used on the thread that runs the session.
@@ -38,12 +38,9 @@ final class StoredRun implements AutoCloseable {
     private LocalRun run;
     private Exporter exporter;
     private boolean failed;
-    /**
-     * The most events the session has said were lost. Its count is not monotonic — it counts events still in the
-     * ring buffers as missed until they are read, and is 0 once the session has detached — while the exporter sends
-     * its increases, and a batch with a negative one is refused.
-     */
-    private long lost;
+    /** What the session last said it lost, and whether it has ended (see {@link #lostSoFar}). */
+    private long lastLost;
+    private boolean ended;
 
     private StoredRun(LocalStore store, PrintStream err) {
         this.store = store;
@@ -92,7 +89,7 @@ final class StoredRun implements AutoCloseable {
             return null;
         }
         exporter = new Exporter(run.hostId(), run.sessionId(), compiled.export(), lines, this::store,
-                () -> System.currentTimeMillis() * 1_000_000L, () -> lost = Math.max(lost, lost(session)));
+                () -> System.currentTimeMillis() * 1_000_000L, () -> lostSoFar(session));
         exporter.attach(session, interval);
         return run.sessionId();
     }
@@ -105,6 +102,7 @@ final class StoredRun implements AutoCloseable {
         if (run == null) {
             return;
         }
+        ended = true;
         exporter.finish();
         if (!failed) {
             try {
@@ -157,12 +155,23 @@ final class StoredRun implements AutoCloseable {
         }
     }
 
-    private static long lost(Session s) {
-        try {
-            return s.lost();
-        } catch (ProbeException e) {
+    /**
+     * The events lost, for the exporter, which stores the increases of this count: 0 while the session runs, then
+     * what it said at its last export. Only that one is exact: while it runs, the session counts events still in
+     * the ring buffers as missed until they are read (so its count goes down as well as up), and once it has
+     * detached it says 0; its last export comes after the buffers were drained, before it detaches. Nobody can read
+     * the store before the run ends, so nothing is lost by storing the losses only at the end.
+     */
+    private long lostSoFar(Session s) {
+        if (!ended) {
+            try {
+                lastLost = s.lost();
+            } catch (ProbeException e) {
+                // Keep the last count.
+            }
             return 0;
         }
+        return lastLost;
     }
 
     @Override
