@@ -42,6 +42,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Compile and run a probe script on this host, as stap does; with --collector, on the hosts "
                 + "of a fleet.",
+                "Here, what it records and prints is also stored as a session in a local store (--data), for "
+                        + "fleettap query, sessions and hosts to read afterwards.",
                 "On a fleet it prints 'session ID' first, then each host's output as '[HOST] line'; on Ctrl-C (or "
                         + "when every host has ended the session) it stops the session and prints the script's "
                         + "statistics and numbers merged across hosts."})
