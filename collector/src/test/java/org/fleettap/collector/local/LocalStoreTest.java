@@ -65,13 +65,12 @@ class LocalStoreTest {
             ListSessionsResponse sessions = call(o -> store.queryService().listSessions(
                     ListSessionsRequest.newBuilder().setIncludeEnded(true).build(), o));
             long created = T0 + 60 * SECOND;
-            assertThat(sessions.getSessionsList()).containsExactly(SessionInfo.newBuilder()
-                    .setSpec(SPEC.toBuilder().setSessionId(id).setCreatedUnixNanos(created)
-                            .setTarget(TargetSelector.newBuilder().addHostIds("web1")))
-                    .addStatuses(SessionStatus.newBuilder().setSessionId(id).setHostId("web1")
-                            .setState(SessionState.SESSION_STATE_STOPPED).setReason("ended")
-                            .setTimeUnixNanos(created))
-                    .build());
+            assertThat(sessions.getSessionsCount()).isEqualTo(1);
+            assertThat(sessions.getSessions(0).getSpec()).isEqualTo(SPEC.toBuilder().setSessionId(id)
+                    .setCreatedUnixNanos(created).setTarget(TargetSelector.newBuilder().addHostIds("web1")).build());
+            assertThat(sessions.getSessions(0).getStatusesList()).containsExactly(SessionStatus.newBuilder()
+                    .setSessionId(id).setHostId("web1").setState(SessionState.SESSION_STATE_STOPPED)
+                    .setReason("ended").setTimeUnixNanos(created).build());
             // Ended: a collector lists it only with include_ended.
             assertThat(call((StreamObserver<ListSessionsResponse> o) -> store.queryService().listSessions(
                     ListSessionsRequest.getDefaultInstance(), o)).getSessionsList()).isEmpty();
