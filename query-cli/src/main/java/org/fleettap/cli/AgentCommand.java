@@ -221,10 +221,7 @@ final class AgentCommand implements Callable<Integer> {
         if (uid == 0) {
             return Path.of(ROOT_STATE_HOME);
         }
-        String xdg = env.get("XDG_STATE_HOME");
-        // The XDG spec ignores a relative path.
-        Path base = xdg != null && xdg.startsWith("/") ? Path.of(xdg) : Path.of(userHome, ".local", "state");
-        return base.resolve("fleettap");
+        return UserDirs.xdg(env, "XDG_STATE_HOME", userHome, "state");
     }
 
     private static long ownerUid() {
