@@ -38,9 +38,8 @@ final class StoredRun implements AutoCloseable {
     private LocalRun run;
     private Exporter exporter;
     private boolean failed;
-    /** What the session last said it lost, and whether it has ended (see {@link #lostSoFar}). */
+    /** What the session last said it lost (see {@link #lostSoFar}). */
     private long lastLost;
-    private boolean ended;
 
     private StoredRun(LocalStore store, PrintStream err) {
         this.store = store;
@@ -102,7 +101,6 @@ final class StoredRun implements AutoCloseable {
         if (run == null) {
             return;
         }
-        ended = true;
         exporter.finish();
         if (!failed) {
             try {
@@ -155,21 +153,12 @@ final class StoredRun implements AutoCloseable {
         }
     }
 
-    /**
-     * The events lost, for the exporter, which stores the increases of this count: 0 while the session runs, then
-     * what it said at its last export. Only that one is exact: while it runs, the session counts events still in
-     * the ring buffers as missed until they are read (so its count goes down as well as up), and once it has
-     * detached it says 0; its last export comes after the buffers were drained, before it detaches. Nobody can read
-     * the store before the run ends, so nothing is lost by storing the losses only at the end.
-     */
+    /** What the session lost so far (never less than before: Session.lost() only grows). */
     private long lostSoFar(Session s) {
-        if (!ended) {
-            try {
-                lastLost = s.lost();
-            } catch (ProbeException e) {
-                // Keep the last count.
-            }
-            return 0;
+        try {
+            lastLost = Math.max(lastLost, s.lost());
+        } catch (ProbeException e) {
+            // Keep the last count.
         }
         return lastLost;
     }
