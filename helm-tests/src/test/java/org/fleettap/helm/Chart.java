@@ -1,6 +1,8 @@
 package org.fleettap.helm;
 
+import com.marcnuri.helm.DryRun;
 import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.InstallCommand;
 import com.marcnuri.helm.LintResult;
 import com.marcnuri.helm.TemplateCommand;
 import java.io.IOException;
@@ -63,6 +65,24 @@ final class Chart {
             }
         }
         return manifests;
+    }
+
+    /**
+     * The notes Helm prints after {@code helm install prod helm/fleettap --namespace tracing --set KEY=VALUE...}
+     * (a client-only dry run: no cluster).
+     */
+    static String notes(Map<String, Object> values) {
+        InstallCommand install = new Helm(DIRECTORY).install().withName(RELEASE).withNamespace(NAMESPACE)
+                .withKubeVersion(KUBE_VERSION).clientOnly().dryRun().withDryRunOption(DryRun.CLIENT);
+        for (Map.Entry<String, Object> v : values.entrySet()) {
+            install = install.set(v.getKey(), v.getValue());
+        }
+        String output = install.call().getOutput();
+        int start = output.indexOf("\nNOTES:\n");
+        if (start < 0) {
+            throw new AssertionError("no NOTES in Helm's output:\n" + output);
+        }
+        return output.substring(start + "\nNOTES:\n".length());
     }
 
     /** The one manifest of this kind and name. */

@@ -30,7 +30,8 @@ import org.yaml.snakeyaml.Yaml;
  * The daemons started with exactly the arguments the chart renders — the collector's from its StatefulSet, the
  * agent's from its DaemonSet, each a child {@code java -jar fleettap.jar} — with the volumes' paths moved to
  * temporary directories and the cluster's addresses to loopback. The agent registers with the collector under
- * its node's name and labels and runs a session pushed to it, over gRPC and over a real Kafka broker. A flag the
+ * its node's name and labels and runs a session pushed to it, over gRPC and over a real Kafka broker, and the
+ * commands NOTES.txt shows work against them. A flag the
  * daemons no longer take, or a path outside the pod's volumes, fails here.
  */
 class ChartDaemonsIT {
@@ -60,7 +61,7 @@ class ChartDaemonsIT {
     }
 
     @Test
-    void theRenderedAgentRegistersWithTheRenderedCollectorAndRunsASession() throws Exception {
+    void theRenderedAgentRegistersWithTheRenderedCollectorAndTheNotesCommandsWorkOnThem() throws Exception {
         List<Manifest> chart = Chart.render(dir, values("agent.labels", Map.of("zone", "eu-1", "role", "db"),
                 "agent.spoolMax", "64MiB", "agent.verbose", true, "collector.verbose", true));
         String address = startCollector(chart, Map.of());
@@ -77,6 +78,7 @@ class ChartDaemonsIT {
         awaitArmed(address);
         assertThat(log("agent.err")).contains("agent " + NODE + ": batches to the collector at " + address
                 + " through spool " + dir.resolve("agent/state/spool"));
+        runTheNotesCommands(address);
 
         daemons.remove("agent");
         agent.destroy(); // SIGTERM, as the kubelet stops a pod
@@ -117,6 +119,52 @@ class ChartDaemonsIT {
                 .noneMatch(a -> a.startsWith("--tls"));
         assertThat(Chart.find(chart, "StatefulSet", "prod-fleettap-collector").args("collector"))
                 .noneMatch(a -> a.startsWith("--tls"));
+    }
+
+    /**
+     * The commands NOTES.txt shows after an install, as a user pastes them once the collector's port is forwarded
+     * (here: the collector's loopback address): the host is listed, the session counts openat calls on it (a real
+     * tracepoint) and prints the merged count, and the query of that session gives the same sum.
+     */
+    private void runTheNotesCommands(String address) {
+        List<List<String>> commands = NotesCommands.parse(Chart.notes(Map.of()));
+        assertThat(commands).extracting(c -> c.get(0)).containsExactly("hosts", "run", "query", "sessions");
+
+        Result hosts = runNotes(commands.get(0), address, null);
+        assertThat(hosts.out()).containsPattern("(?m)^" + NODE + " +role=db,zone=eu-1 +yes ");
+
+        Result run = runNotes(commands.get(1), address, null);
+        Matcher session = Pattern.compile("\\Asession (\\S+)\n").matcher(run.out());
+        assertThat(session.find()).as(run.out()).isTrue();
+        Matcher opens = Pattern.compile("(?m)^opens=0x([0-9a-f]+)$").matcher(run.out());
+        assertThat(opens.find()).as(run.out()).isTrue();
+        long counted = Long.parseLong(opens.group(1), 16);
+        assertThat(counted).as("openat calls on this host in 10 s").isPositive();
+
+        Result query = runNotes(commands.get(2), address, session.group(1));
+        List<String> lines = query.out().lines().toList();
+        assertThat(lines).as(query.out()).hasSize(2);
+        assertThat(lines.get(0).split(" +")).containsExactly("KEY", "COUNT", "SUM", "MIN", "MAX", "AVG", "P50", "P90",
+                "P99");
+        // The scalar's row has an empty KEY: SUM is its second figure.
+        assertThat(Long.parseLong(lines.get(1).strip().split(" +")[1])).isEqualTo(counted);
+
+        Result sessions = runNotes(commands.get(3), address, session.group(1));
+        assertThat(sessions.out()).startsWith("SESSION  SCRIPT  HOSTS  CREATED  STATES\n");
+    }
+
+    /** One command of the notes with the collector's address (and the session id) filled in; it must succeed. */
+    private Result runNotes(List<String> command, String address, String session) {
+        List<String> args = new ArrayList<>(command);
+        int collector = args.indexOf("--collector");
+        assertThat(collector).as("--collector in %s", command).isNotNegative();
+        args.set(collector + 1, address);
+        if (session != null) {
+            args.replaceAll(a -> a.equals("SESSION_ID") ? session : a);
+        }
+        Result r = run(args.toArray(new String[0]));
+        assertThat(r.exit()).as("fleettap %s: %s", args, r.err()).isZero();
+        return r;
     }
 
     /** Starts the collector as its StatefulSet says, on a free loopback port; returns that HOST:PORT. */

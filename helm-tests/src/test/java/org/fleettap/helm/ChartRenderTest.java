@@ -273,6 +273,30 @@ class ChartRenderTest {
         }
     }
 
+    @Test
+    void theNotesShowHowToReachTheCollectorAndTheFirstCommands() {
+        String notes = Chart.notes(Map.of("collector.port", 9000));
+        assertThat(notes).contains("\n  kubectl --namespace tracing port-forward service/prod-fleettap-collector "
+                + "9000:9000\n");
+        assertThat(notes).contains("\n  kubectl --namespace tracing logs daemonset/prod-fleettap-agent\n");
+        assertThat(notes).doesNotContain("Kafka");
+        // ChartDaemonsIT runs these against the daemons the chart renders.
+        assertThat(NotesCommands.parse(notes)).containsExactly(
+                List.of("hosts", "--collector", "127.0.0.1:9000"),
+                List.of("run", "--collector", "127.0.0.1:9000", "--duration", "10s", "-e",
+                        "global opens\n    probe syscall.openat { opens++ }"),
+                List.of("query", "--collector", "127.0.0.1:9000", "--session", "SESSION_ID", "opens"),
+                List.of("sessions", "--collector", "127.0.0.1:9000"));
+    }
+
+    @Test
+    void withKafkaTheNotesNameTheBrokersAndTheTopic() {
+        assertThat(Chart.notes(Map.of("kafka.bootstrap", "kafka:9092", "kafka.topic", "fleet.batches")))
+                .contains("\n  - batches go through Kafka at kafka:9092, topic fleet.batches.\n");
+        assertThat(Chart.notes(Map.of("kafka.bootstrap", "kafka:9092")))
+                .contains("\n  - batches go through Kafka at kafka:9092, topic fleettap.batches.\n");
+    }
+
     private static Map<String, Object> hostPath(String name, String path, String type) {
         return Map.of("name", name, "hostPath", Map.of("path", path, "type", type));
     }
