@@ -31,8 +31,8 @@ import org.yaml.snakeyaml.Yaml;
  * agent's from its DaemonSet, each a child {@code java -jar fleettap.jar} — with the volumes' paths moved to
  * temporary directories and the cluster's addresses to loopback. The agent registers with the collector under
  * its node's name and labels and runs a session pushed to it, over gRPC and over a real Kafka broker, and the
- * commands NOTES.txt shows work against them. A flag the
- * daemons no longer take, or a path outside the pod's volumes, fails here.
+ * commands NOTES.txt shows work against them. A flag the daemons no longer take, or a path outside the pod's
+ * volumes, fails here.
  */
 class ChartDaemonsIT {
     private static final Path JAR = Paths.get(System.getProperty("fleettap.jar", "../query-cli/target/fleettap.jar"))
