@@ -63,7 +63,8 @@ class ChartDaemonsIT {
     @Test
     void theRenderedAgentRegistersWithTheRenderedCollectorAndTheNotesCommandsWorkOnThem() throws Exception {
         List<Manifest> chart = Chart.render(dir, values("agent.labels", Map.of("zone", "eu-1", "role", "db"),
-                "agent.spoolMax", "64MiB", "agent.verbose", true, "collector.verbose", true));
+                "agent.spoolMax", "64MiB", "agent.verbose", true, "collector.verbose", true,
+                "collector.hostLostAfter", "45s"));
         String address = startCollector(chart, Map.of());
         Process agent = startAgent(chart, address, Map.of());
 

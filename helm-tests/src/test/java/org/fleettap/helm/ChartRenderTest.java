@@ -153,6 +153,21 @@ class ChartRenderTest {
     }
 
     @Test
+    void collectorValuesBecomeTheirFlags() {
+        Manifest collector = collector("collector.hostLostAfter", "45s", "collector.verbose", true,
+                "collector.javaOpts", "-Xmx2g");
+        assertThat(collector.args("collector")).containsExactly(
+                "collector",
+                "--listen=0.0.0.0:7420",
+                "--data=/var/lib/fleettap/store",
+                "--host-lost-after=45s",
+                "--verbose");
+        assertThat(collector.container("collector").get("env")).isEqualTo(List.of(Map.of("name",
+                "FLEETTAP_JAVA_OPTS", "value", "-Xmx2g")));
+        assertThat(collector().container("collector").get("env")).isNull();
+    }
+
+    @Test
     void theStoresVolumeTakesItsSizeAndClass() {
         Manifest collector = collector("collector.persistence.size", "200Gi",
                 "collector.persistence.storageClassName", "fast-ssd");

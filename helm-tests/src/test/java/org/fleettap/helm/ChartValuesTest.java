@@ -75,6 +75,8 @@ class ChartValuesTest {
                         "- at '/kafka/bootstrap': 'kafka' does not match pattern "
                                 + "'^$|^([^\\\\s,:]+|\\\\[[0-9A-Fa-f:.]+\\\\]):[0-9]{1,5}(,([^\\\\s,:]+|\\\\[[0-9A-Fa-f:.]+"
                                 + "\\\\]):[0-9]{1,5})*$'"),
+                Arguments.of("a host-lost time of zero", values("collector.hostLostAfter", "0s"),
+                        "- at '/collector/hostLostAfter': '0s' does not match pattern '^$|^0*[1-9][0-9]*(ms|s|m|h)?$'"),
                 Arguments.of("an unknown storage type", values("agent.storage.type", "pvc"),
                         "- at '/agent/storage/type': value must be one of 'hostPath', 'emptyDir'"),
                 Arguments.of("a toleration with a bad operator",
