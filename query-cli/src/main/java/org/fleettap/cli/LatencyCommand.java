@@ -1,8 +1,6 @@
 package org.fleettap.cli;
 
 import io.grpc.Status;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
@@ -14,7 +12,6 @@ import org.fleettap.agent.script.Source;
 import org.fleettap.proto.v1.AggregateQuery;
 import org.fleettap.proto.v1.AggregateQueryResponse;
 import org.fleettap.proto.v1.AggregateRow;
-import org.fleettap.proto.v1.AggregateWindow;
 import org.fleettap.proto.v1.FollowAggregatesRequest;
 import org.fleettap.proto.v1.GroupBy;
 import org.fleettap.proto.v1.KeyPart;
@@ -114,12 +111,16 @@ final class LatencyCommand implements Callable<Integer> {
         PrintStream out = System.out;
         try (CollectorClient client = CollectorClient.connect(collector.collector);
                 StopSignals stop = StopSignals.install()) {
-            AtomicReference<ClientCallStreamObserver<FollowAggregatesRequest>> windows = new AtomicReference<>();
+            AtomicReference<WindowStream> windows = new AtomicReference<>();
             FleetRun run = new FleetRun(client, out, System.err)
                     .onStarted(id -> windows.set(follow(client, id, out)))
                     .summary(id -> {
                         if (windows.get() != null) {
-                            windows.get().cancel("the session ended", null);
+                            windows.get().close();
+                            Status s = windows.get().ended();
+                            if (s != null && !s.isOk()) {
+                                System.err.println("fleettap: warning: " + client.describe("FollowAggregates", s));
+                            }
                         }
                         totals(client, id, out);
                     });
@@ -129,51 +130,26 @@ final class LatencyCommand implements Callable<Integer> {
     }
 
     /** Prints each window as the collector closes it: per host, then merged. */
-    private ClientCallStreamObserver<FollowAggregatesRequest> follow(CollectorClient client, String id,
-            PrintStream out) {
-        AtomicReference<ClientCallStreamObserver<FollowAggregatesRequest>> call = new AtomicReference<>();
+    private WindowStream follow(CollectorClient client, String id, PrintStream out) {
         FollowAggregatesRequest req = FollowAggregatesRequest.newBuilder().setSessionId(id).setName(STATISTIC)
                 .setGroupBy(GroupBy.GROUP_BY_HOST_AND_KEY).build();
-        client.queryStreams().followAggregates(req, new ClientResponseObserver<FollowAggregatesRequest,
-                AggregateWindow>() {
-            @Override
-            public void beforeStart(ClientCallStreamObserver<FollowAggregatesRequest> requestStream) {
-                call.set(requestStream);
+        return WindowStream.open(client, req, w -> {
+            List<AggregateRow> merged = List.of();
+            try {
+                merged = query(client, id, w.getWindowStartUnixNanos(), w.getWindowEndUnixNanos()).getRowsList();
+            } catch (CollectorClient.CollectorException e) {
+                System.err.println("fleettap: warning: " + e.getMessage());
             }
-
-            @Override
-            public void onNext(AggregateWindow w) {
-                List<AggregateRow> merged = List.of();
-                try {
-                    merged = query(client, id, w.getWindowStartUnixNanos(), w.getWindowEndUnixNanos()).getRowsList();
-                } catch (CollectorClient.CollectorException e) {
-                    System.err.println("fleettap: warning: " + e.getMessage());
+            synchronized (out) {
+                if (format == OutputFormat.JSON) {
+                    out.print(OutputFormat.jsonLine(w));
+                } else if (w.getRowsCount() > 0) {
+                    out.print(Times.formatMillis(w.getWindowStartUnixNanos()) + " .. "
+                            + Times.formatMillis(w.getWindowEndUnixNanos()) + "\n" + table(w.getRowsList(), merged));
                 }
-                synchronized (out) {
-                    if (format == OutputFormat.JSON) {
-                        out.print(OutputFormat.jsonLine(w));
-                    } else if (w.getRowsCount() > 0) {
-                        out.print(Times.formatMillis(w.getWindowStartUnixNanos()) + " .. "
-                                + Times.formatMillis(w.getWindowEndUnixNanos()) + "\n"
-                                + table(w.getRowsList(), merged));
-                    }
-                    out.flush();
-                }
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                Status s = Status.fromThrowable(t);
-                if (s.getCode() != Status.Code.CANCELLED) {
-                    System.err.println("fleettap: warning: " + client.describe("FollowAggregates", s));
-                }
-            }
-
-            @Override
-            public void onCompleted() {
+                out.flush();
             }
         });
-        return call.get();
     }
 
     /** The statistic merged across hosts per function, over [from, to) (0, 0: the whole session). */

@@ -1,14 +1,11 @@
 package org.fleettap.cli;
 
 import io.grpc.Status;
-import io.grpc.stub.ClientCallStreamObserver;
-import io.grpc.stub.ClientResponseObserver;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import java.util.concurrent.atomic.AtomicReference;
 import org.fleettap.proto.v1.AggregateQuery;
 import org.fleettap.proto.v1.AggregateQueryResponse;
 import org.fleettap.proto.v1.AggregateWindow;
@@ -129,48 +126,24 @@ final class QueryCommand implements Callable<Integer> {
     private int follow(CollectorClient client) throws InterruptedException {
         FollowAggregatesRequest req = FollowAggregatesRequest.newBuilder().setSessionId(session).setName(name)
                 .addAllHostIds(hosts).setGroupBy(by).build();
-        AtomicReference<Status> ended = new AtomicReference<>();
-        AtomicReference<ClientCallStreamObserver<FollowAggregatesRequest>> call = new AtomicReference<>();
         Object lock = new Object();
-        try (StopSignals stop = StopSignals.install()) {
-            client.queryStreams().followAggregates(req, new ClientResponseObserver<FollowAggregatesRequest,
-                    AggregateWindow>() {
-                @Override
-                public void beforeStart(ClientCallStreamObserver<FollowAggregatesRequest> requestStream) {
-                    call.set(requestStream);
+        Status ended;
+        try (StopSignals stop = StopSignals.install(); WindowStream stream = WindowStream.open(client, req, w -> {
+            synchronized (lock) {
+                System.out.print(format == OutputFormat.JSON ? OutputFormat.jsonLine(w) : window(w));
+                System.out.flush();
+                if (format == OutputFormat.TABLE) {
+                    warnLosses(w.getLossesList());
                 }
-
-                @Override
-                public void onNext(AggregateWindow w) {
-                    synchronized (lock) {
-                        System.out.print(format == OutputFormat.JSON ? OutputFormat.jsonLine(w) : window(w));
-                        System.out.flush();
-                        if (format == OutputFormat.TABLE) {
-                            warnLosses(w.getLossesList());
-                        }
-                    }
-                }
-
-                @Override
-                public void onError(Throwable t) {
-                    ended.compareAndSet(null, Status.fromThrowable(t));
-                }
-
-                @Override
-                public void onCompleted() {
-                    ended.compareAndSet(null, Status.OK);
-                }
-            });
-            while (!stop.stopped() && ended.get() == null) {
+            }
+        })) {
+            while (!stop.stopped() && stream.ended() == null) {
                 stop.await(200);
             }
+            ended = stream.ended();
         }
-        if (ended.get() == null) {
-            call.get().cancel("stopped", null);
-            return 0;
-        }
-        if (!ended.get().isOk()) {
-            System.err.println("fleettap: " + client.describe("FollowAggregates", ended.get()));
+        if (ended != null && !ended.isOk()) {
+            System.err.println("fleettap: " + client.describe("FollowAggregates", ended));
             return 1;
         }
         return 0;
