@@ -52,6 +52,13 @@ public final class KafkaIngest implements AutoCloseable {
     static final String THREAD_NAME = "fleettap-kafka-ingest";
     private static final Duration RETRY_DELAY = Duration.ofSeconds(1);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * Kafka's {@code max.partition.fetch.bytes} unless the configuration sets it: Kafka's default of 1 MiB holds
+     * fewer than 100 batches of 100 keys (about 12 KB each), so a poll of one busy partition could never fill
+     * {@code maxPollRecords} and the store wrote small groups (each write costs a sync and, with rollups, a rewrite
+     * of every rollup window the group touches).
+     */
+    static final int PARTITION_FETCH_BYTES = 8 << 20;
 
     private final KafkaIngestConfig config;
     private final Store store;
@@ -128,6 +135,7 @@ public final class KafkaIngest implements AutoCloseable {
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(config.maxPollRecords()));
         p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "fleettap-collector");
+        p.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(PARTITION_FETCH_BYTES));
         return p;
     }
 
