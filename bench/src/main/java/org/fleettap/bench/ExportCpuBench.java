@@ -46,7 +46,8 @@ import org.fleettap.agent.transport.TransportStats;
  *
  * <p>After {@code -Dwarmup} seconds with export (so that the JIT has compiled both paths), phases alternate,
  * {@code -Dreps} times, each {@code -Dseconds} long after 2 s to settle: <b>handlers only</b> (no export) and
- * <b>handlers + export</b>. For each phase, CPU per thread group from {@code /proc/self/task/TID/stat} and, for the
+ * <b>handlers + export</b> (the first on a second instance of the script whose export is never created, so its
+ * statistics track no deltas, as in an agent that exports nothing). For each phase, CPU per thread group from {@code /proc/self/task/TID/stat} and, for the
  * session thread, {@link ThreadMXBean} time inside and outside the export. Export CPU is measured two ways: the
  * threads that only export (the export on the session thread + the transport thread + gRPC's threads), and the CPU
  * beyond the handlers (the whole process's minus the handlers' time on the session thread: export, GC, JIT and the
@@ -73,11 +74,18 @@ public final class ExportCpuBench {
     private final int reps = Integer.getInteger("reps", 3);
     private final long intervalNanos = TimeUnit.MILLISECONDS.toNanos(Integer.getInteger("interval", 1000));
 
+    /** The handler of the exported instance. */
     private final Handler handler;
+    /** The handler of an instance that is never exported, for the phases without export. */
+    private final Handler plain;
+    /** The size of every batch exported, in bytes. */
+    private final List<Integer> batchBytes = new ArrayList<>();
     private final EventContext ctx = EventContext.detached();
     private final Exporter exporter;
     private final GrpcTransport transport;
+    /** Events handled by the exported instance (all the collector must count). */
     private long events;
+    private long plainEvents;
     private long exportCpuNanos;
     private long exports;
     private long nextExport;
@@ -94,21 +102,27 @@ public final class ExportCpuBench {
                 + "  " + STAT + "[1000 + n % " + threads + ", sprintf(\"function_%d\", (n / " + threads + ") % "
                 + functions + ")] <<< 1000 + (n * 7919) % 1000000\n"
                 + "}\n";
+        OutputLines lines = new OutputLines();
+        CompiledScript exported = compile(script, lines);
+        // The same script in a second instance whose export is never created: no delta tracking, as without export.
+        plain = compile(script, new OutputLines()).plan().timers().get(0).handler();
+        handler = exported.plan().timers().get(0).handler();
+        transport = GrpcTransport.connect("127.0.0.1:" + port, Spool.open(SpoolConfig.of(work.resolve("spool"))),
+                TransportSettings.defaults());
+        SequenceStore sequences = new SequenceStore(work.resolve("sequences"));
+        exporter = new Exporter(HOST, SESSION, exported.export(), lines, batch -> {
+            batchBytes.add(batch.getSerializedSize());
+            sequences.save(SESSION, batch.getSequence());
+            transport.submit(batch);
+        }, () -> System.currentTimeMillis() * 1_000_000L, () -> 0);
+    }
+
+    private static CompiledScript compile(String script, OutputLines lines) throws Exception {
         Compilation c = Frontend.check(new Source("export-bench.stp", script));
         if (!c.succeeded()) {
             throw new IllegalStateException(c.format());
         }
-        OutputLines lines = new OutputLines();
-        CompiledScript compiled = ScriptCompiler.compile(c.script().orElseThrow(), ProbeResolver.forTarget(Target.all()),
-                lines.stream());
-        handler = compiled.plan().timers().get(0).handler();
-        transport = GrpcTransport.connect("127.0.0.1:" + port, Spool.open(SpoolConfig.of(work.resolve("spool"))),
-                TransportSettings.defaults());
-        SequenceStore sequences = new SequenceStore(work.resolve("sequences"));
-        exporter = new Exporter(HOST, SESSION, compiled.export(), lines, batch -> {
-            sequences.save(SESSION, batch.getSequence());
-            transport.submit(batch);
-        }, () -> System.currentTimeMillis() * 1_000_000L, () -> 0);
+        return ScriptCompiler.compile(c.script().orElseThrow(), ProbeResolver.forTarget(Target.all()), lines.stream());
     }
 
     public static void main(String[] args) throws Exception {
@@ -190,6 +204,10 @@ public final class ExportCpuBench {
         TransportStats ts = transport.stats();
         transport.close();
         System.out.printf("transport: %s%n", ts);
+        List<Integer> sizes = new ArrayList<>(batchBytes);
+        sizes.sort(null);
+        System.out.printf("batches: %d, bytes median %d, max %d%n", sizes.size(), sizes.get(sizes.size() / 2),
+                sizes.get(sizes.size() - 1));
         if (ts.applied() != exporter.sequence() || ts.intakeDropped() + ts.rejected() != 0) {
             throw new IllegalStateException(exporter.sequence() + " batches exported, but the transport says " + ts);
         }
@@ -202,7 +220,7 @@ public final class ExportCpuBench {
         Map<String, Double> before = threadCpu();
         long sessionBefore = THREADS.getCurrentThreadCpuTime();
         long exportBefore = exportCpuNanos;
-        long eventsBefore = events;
+        long eventsBefore = events + plainEvents;
         long exportsBefore = exports;
         long t0 = System.nanoTime();
         drive(export, TimeUnit.SECONDS.toNanos(seconds));
@@ -214,7 +232,7 @@ public final class ExportCpuBench {
         }
         double session = (THREADS.getCurrentThreadCpuTime() - sessionBefore) / 1e9 / wall;
         double exportOnSession = (exportCpuNanos - exportBefore) / 1e9 / wall;
-        return new Phase(wall, (events - eventsBefore) / wall, exports - exportsBefore, session - exportOnSession,
+        return new Phase(wall, (events + plainEvents - eventsBefore) / wall, exports - exportsBefore, session - exportOnSession,
                 exportOnSession, cpu);
     }
 
@@ -229,11 +247,16 @@ public final class ExportCpuBench {
                 break;
             }
             long due = (long) ((now - start) / 1e9 * rate) - done;
+            Handler h = export ? handler : plain;
             for (long i = 0; i < due; i++) {
-                handler.handle(ctx);
+                h.handle(ctx);
             }
             done += due;
-            events += due;
+            if (export) {
+                events += due;
+            } else {
+                plainEvents += due;
+            }
             if (now >= nextExport) {
                 if (export) {
                     long c0 = THREADS.getCurrentThreadCpuTime();
