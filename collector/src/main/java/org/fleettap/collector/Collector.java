@@ -5,6 +5,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Objects;
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +15,7 @@ import org.fleettap.collector.control.SessionServiceImpl;
 import org.fleettap.collector.control.StoreAgentRegistry;
 import org.fleettap.collector.control.StoreSessionRegistry;
 import org.fleettap.collector.ingest.AppliedFeed;
+import org.fleettap.proto.v1.Batch;
 import org.fleettap.collector.ingest.IngestServiceImpl;
 import org.fleettap.collector.ingest.IngestStats;
 import org.fleettap.collector.kafka.KafkaIngest;
@@ -92,6 +94,22 @@ public final class Collector implements AutoCloseable {
         plane = new ControlPlane(config.control(), new StoreAgentRegistry(store), new StoreSessionRegistry(store),
                 config.store().clock());
         feed = new AppliedFeed();
+        maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "fleettap-maintenance");
+            t.setDaemon(true);
+            return t;
+        });
+        // Final batches mark their hosts complete in the session's record: off the writer's thread.
+        feed.subscribe(batches -> {
+            List<Batch> last = batches.stream().filter(Batch::getFinalBatch).toList();
+            if (!last.isEmpty()) {
+                try {
+                    maintenance.execute(() -> completed(last));
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    log.debug("closing: final batches of {} hosts not noted", last.size());
+                }
+            }
+        });
         ingest = new IngestServiceImpl(store, config.ingest(), feed);
         query = new QueryServiceImpl(store, plane, feed, config.query(), config.store().clock());
         ingest.start();
@@ -99,13 +117,25 @@ public final class Collector implements AutoCloseable {
         if (config.kafka().isPresent()) {
             kafka = KafkaIngest.start(config.kafka().get(), store, feed);
         }
-        maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "fleettap-retention");
-            t.setDaemon(true);
-            return t;
-        });
         long every = config.compactionInterval().toMillis();
         maintenance.scheduleWithFixedDelay(this::compact, every, every, TimeUnit.MILLISECONDS);
+        maintenance.scheduleWithFixedDelay(this::sweep, 1, 1, TimeUnit.SECONDS);
+    }
+
+    private void completed(List<Batch> last) {
+        try {
+            plane.applied(last);
+        } catch (RuntimeException e) {
+            log.error("noting the final batches of {} hosts failed", last.size(), e);
+        }
+    }
+
+    private void sweep() {
+        try {
+            plane.sweep();
+        } catch (RuntimeException e) {
+            log.error("looking for lost hosts failed", e);
+        }
     }
 
     private Server bind() throws IOException {

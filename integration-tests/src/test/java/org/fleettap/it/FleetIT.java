@@ -27,6 +27,7 @@ class FleetIT {
     private static final Pattern SUM = Pattern.compile("\"sum\"\\s*:\\s*\"?(-?\\d+)");
 
     private final List<Process> processes = new ArrayList<>();
+    private final java.util.Map<String, Process> named = new java.util.HashMap<>();
     @TempDir
     Path dir;
     private int port;
@@ -52,6 +53,7 @@ class FleetIT {
         File err = dir.resolve(name + ".err").toFile();
         Process p = Fleettap.start(out, err, args);
         processes.add(p);
+        named.put(name, p);
         return p;
     }
 
@@ -83,7 +85,14 @@ class FleetIT {
 
     /** Starts the counting session; returns its id once every given host printed "armed" (its probes are on). */
     private String session(String... hosts) throws Exception {
-        start("run", "run", "--collector", address(), "-e", SCRIPT);
+        return session(SCRIPT, List.of(), hosts);
+    }
+
+    private String session(String script, List<String> options, String... hosts) throws Exception {
+        List<String> args = new ArrayList<>(List.of("run", "--collector", address()));
+        args.addAll(options);
+        args.addAll(List.of("-e", script));
+        start("run", args.toArray(new String[0]));
         Fleettap.waitFor(() -> out("run").startsWith("session "), "the session id");
         for (String h : hosts) {
             Fleettap.waitFor(() -> out("run").contains("[" + h + "] armed"), h + " to arm the session");
@@ -105,7 +114,16 @@ class FleetIT {
     }
 
     private void awaitCalls(String session, long expected) throws Exception {
-        Fleettap.waitFor(() -> queriedCalls(session) >= expected, "the collector to have " + expected + " calls");
+        awaitCalls(session, expected, java.time.Duration.ofSeconds(60));
+    }
+
+    private void awaitCalls(String session, long expected, java.time.Duration limit) throws Exception {
+        try {
+            Fleettap.waitFor(() -> queriedCalls(session) >= expected, "the collector to have " + expected + " calls",
+                    limit);
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + " (it has " + queriedCalls(session) + ")\n" + logs(), e);
+        }
         Thread.sleep(2500); // two more export intervals: anything applied twice would show now
         assertThat(queriedCalls(session)).isEqualTo(expected);
     }
@@ -143,6 +161,95 @@ class FleetIT {
                 "the session to be armed again");
         loop(2000);
         awaitCalls(session, 5000);
+    }
+
+    /**
+     * The collector is down while a session prints 100 lines a second: a spool of 2 KiB holds a few of the batches, the
+     * oldest are dropped, and the next batch tells the collector how many. The query then says exactly as many as the
+     * agent dropped, the gaps in the batch numbers are exactly those, and the calls counted before are all there.
+     */
+    @Test
+    void aTinySpoolDropsTheOldestBatchesAndTheQuerySaysExactlyHowMany() throws Exception {
+        port = freePort();
+        Process c1 = collector("collector-1");
+        Process a = agent("agent", "h1", "--spool-max", "2KiB");
+        String script = SCRIPT + "global ticks\nprobe timer.ms(10) { printf(\"tick %d\\n\", ticks++) }\n";
+        String session = session(script, List.of("--interval", "100ms"), "h1");
+        loop(2500);
+        loop(2500);
+        awaitCalls(session, 5000);
+        c1.destroyForcibly();
+        assertThat(c1.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        Thread.sleep(5000); // about 50 batches of ticks: far more than 2 KiB holds
+        collector("collector-2");
+        Fleettap.waitFor(() -> Fleettap.run("query", "--collector", address(), "--session", session, "calls", "-o",
+                "json").stdout().contains("spool_dropped_batches"), "the collector to hear of the drops");
+        Process run = named.get("run");
+        run.destroy(); // SIGTERM: the CLI stops the session, the agent sends its final batch
+        assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        a.destroy(); // SIGTERM: flushes and logs what it dropped
+        assertThat(a.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        Matcher stats = Pattern.compile("stopped: (\\d+) batches submitted, (\\d+) acknowledged, (\\d+) left in the "
+                + "spool, (\\d+) dropped").matcher(err("agent"));
+        assertThat(stats.find()).as(err("agent")).isTrue();
+        long dropped = Long.parseLong(stats.group(4));
+        assertThat(dropped).isGreaterThan(0);
+        assertThat(Long.parseLong(stats.group(3))).isZero();
+        assertThat(Long.parseLong(stats.group(2)) + dropped).isEqualTo(Long.parseLong(stats.group(1)));
+
+        Fleettap.Result json = Fleettap.run("query", "--collector", address(), "--session", session, "calls", "-o",
+                "json");
+        assertThat(json.exit()).isZero();
+        assertThat(number(json.stdout(), "spool_dropped_batches")).isEqualTo(dropped);
+        assertThat(number(json.stdout(), "missing_batches")).isEqualTo(dropped);
+        assertThat(queriedCalls(session)).isEqualTo(5000);
+        Fleettap.Result table = Fleettap.run("query", "--collector", address(), "--session", session, "calls");
+        assertThat(table.stderr()).isEqualTo("fleettap: warning: h1: " + dropped + " batches dropped by its spool\n");
+    }
+
+    /** The last lines each process wrote, for a failure's message. */
+    private String logs() {
+        StringBuilder b = new StringBuilder();
+        for (String name : named.keySet()) {
+            for (String stream : List.of("out", "err")) {
+                List<String> lines = Fleettap.read(dir.resolve(name + "." + stream).toFile()).lines().toList();
+                b.append("== ").append(name).append('.').append(stream).append('\n');
+                lines.subList(Math.max(0, lines.size() - 30), lines.size())
+                        .forEach(l -> b.append(l, 0, Math.min(l.length(), 300)).append('\n'));
+            }
+        }
+        return b.toString();
+    }
+
+    private static long number(String json, String field) {
+        Matcher m = Pattern.compile("\"" + field + "\"\\s*:\\s*\"?(\\d+)").matcher(json);
+        assertThat(m.find()).as(field + " in " + json).isTrue();
+        return Long.parseLong(m.group(1));
+    }
+
+    /**
+     * The same count through Kafka: the agent produces its batches to a real KRaft broker, the collector consumes
+     * them; the broker is SIGKILLed mid-run (the agent spools) and restarted on the same data.
+     */
+    @Test
+    void exactlyOnceThroughKafkaAcrossABrokerKilledMidRun() throws Exception {
+        try (org.fleettap.testing.kafka.KafkaBroker broker = org.fleettap.testing.kafka.KafkaBroker
+                .start(dir.resolve("kafka"))) {
+            broker.createTopic("fleettap.batches", 3);
+            port = freePort();
+            collector("collector", "--kafka", broker.bootstrapServers());
+            agent("agent", "h1", "--kafka", broker.bootstrapServers());
+            String session = session("h1");
+            loop(2500);
+            loop(2500);
+            Thread.sleep(1500);
+            broker.kill();
+            loop(2500);
+            loop(2500);
+            broker.restart();
+            // After a SIGKILL the broker recovers its logs and the consumer group rejoins: allow for a slow machine.
+            awaitCalls(session, 10000, java.time.Duration.ofSeconds(150));
+        }
     }
 
     private static int freePort() throws Exception {

@@ -87,12 +87,21 @@ final class Fleettap {
 
     /** Polls {@code condition} every 20 ms for up to 60 s; fails naming {@code what}. */
     static void waitFor(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
-        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+        waitFor(condition, what, java.time.Duration.ofSeconds(60));
+    }
+
+    /** Polls {@code condition} every 20 ms for up to {@code limit}; fails naming {@code what}. */
+    static void waitFor(java.util.function.BooleanSupplier condition, String what, java.time.Duration limit)
+            throws InterruptedException {
+        long start = System.nanoTime();
+        long deadline = start + limit.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("timed out waiting for " + what);
             }
             Thread.sleep(20);
         }
+        // In the test's output: where a slow machine spends a run's time.
+        System.out.printf("waited %d ms for %s%n", (System.nanoTime() - start) / 1_000_000, what);
     }
 }

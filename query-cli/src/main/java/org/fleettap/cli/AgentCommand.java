@@ -70,13 +70,23 @@ final class AgentCommand implements Callable<Integer> {
     List<String> labels = new ArrayList<>();
 
     @Option(names = "--spool", paramLabel = "DIR",
-            description = "Where batches wait until the collector has them (default: STATE_HOME/spool, bounded to "
-                    + (SpoolConfig.DEFAULT_MAX_BYTES >> 20) + " MiB).")
+            description = "Where batches wait until the collector has them (default: STATE_HOME/spool).")
     Path spoolDir;
+
+    @Option(names = "--spool-max", paramLabel = "SIZE", converter = Sizes.Converter.class,
+            description = "The spool's bound (e.g. 64MiB; default " + (SpoolConfig.DEFAULT_MAX_BYTES >> 20) + "MiB): "
+                    + "when it is full the oldest batches are dropped, and the collector is told how many.")
+    Long spoolMax;
 
     @Option(names = "--state", paramLabel = "DIR",
             description = "Where the agent keeps what outlives a restart (default: STATE_HOME/state).")
     Path stateDir;
+
+    @Option(names = DaemonSettings.CONFIG_OPTION, paramLabel = "FILE",
+            description = "YAML settings (default: $" + DaemonSettings.CONFIG_ENV + "): keys are the long options, "
+                    + "e.g. 'spool-max: 64MiB', 'labels: {zone: eu-1}'. Flags win, then FLEETTAP_<OPTION> "
+                    + "environment variables (FLEETTAP_SPOOL_MAX), then the file.")
+    Path configFile;
 
     @Option(names = {"-v", "--verbose"}, description = "Log at debug level; stack traces on errors.")
     boolean verbose;
@@ -94,7 +104,11 @@ final class AgentCommand implements Callable<Integer> {
         AgentConfig config = AgentConfig.builder(collector.toString(), statePath).hostId(hostId).labels(labelMap)
                 .build();
 
-        Spool spool = Spool.open(SpoolConfig.of(spoolPath));
+        if (spoolMax != null && spoolMax < SpoolConfig.MIN_MAX_BYTES) {
+            throw new UserErrors.UsageException("--spool-max " + spoolMax + " is below the smallest spool, "
+                    + SpoolConfig.MIN_MAX_BYTES + " bytes");
+        }
+        Spool spool = Spool.open(SpoolConfig.of(spoolPath, spoolMax != null ? spoolMax : SpoolConfig.DEFAULT_MAX_BYTES));
         BatchSink sink;
         try {
             sink = kafkaConfig != null ? KafkaTransport.connect(kafkaConfig, spool, TransportSettings.defaults())
@@ -207,10 +221,7 @@ final class AgentCommand implements Callable<Integer> {
         if (uid == 0) {
             return Path.of(ROOT_STATE_HOME);
         }
-        String xdg = env.get("XDG_STATE_HOME");
-        // The XDG spec ignores a relative path.
-        Path base = xdg != null && xdg.startsWith("/") ? Path.of(xdg) : Path.of(userHome, ".local", "state");
-        return base.resolve("fleettap");
+        return UserDirs.xdg(env, "XDG_STATE_HOME", userHome, "state");
     }
 
     private static long ownerUid() {

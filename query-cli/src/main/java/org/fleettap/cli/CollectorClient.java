@@ -3,18 +3,25 @@ package org.fleettap.cli;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Server;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.inprocess.InProcessChannelBuilder;
+import io.grpc.inprocess.InProcessServerBuilder;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
+import org.fleettap.collector.local.LocalStore;
 import org.fleettap.proto.v1.QueryServiceGrpc;
 import org.fleettap.proto.v1.SessionServiceGrpc;
 
 /**
  * The CLI's connection to a collector: its SessionService and QueryService, each unary call with a deadline, and
- * failures turned into one-line {@link CollectorException}s that say which collector and which call.
+ * failures turned into one-line {@link CollectorException}s that say which collector and which call. A local store
+ * ({@code --data}) is served by the collector's QueryService through an in-process channel, so the read commands
+ * ask it and format its answers exactly as a collector's.
  */
 final class CollectorClient implements AutoCloseable {
     static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
@@ -23,19 +30,51 @@ final class CollectorClient implements AutoCloseable {
     private static final Pattern NATIVE_PREFIX = Pattern.compile("^\\S+\\(\\.\\.\\) failed with error\\(-?\\d+\\): ");
 
     private final HostPort address;
+    /** "collector HOST:PORT" or "local store DIR", for messages. */
+    private final String name;
+    /** "the collector at HOST:PORT" or "the local store at DIR", for messages. */
+    private final String where;
     private final ManagedChannel channel;
+    /** What this client runs itself (the in-process server and the local store), closed after the channel. */
+    private final AutoCloseable owned;
 
-    private CollectorClient(HostPort address, ManagedChannel channel) {
+    private CollectorClient(HostPort address, String name, String where, ManagedChannel channel,
+            AutoCloseable owned) {
         this.address = address;
+        this.name = name;
+        this.where = where;
         this.channel = channel;
+        this.owned = owned;
     }
 
     /** A plaintext channel to the collector; nothing is sent before the first call. */
     static CollectorClient connect(HostPort address) {
-        return new CollectorClient(address, Grpc.newChannelBuilder(address.toString(),
-                InsecureChannelCredentials.create()).maxInboundMessageSize(MAX_MESSAGE_BYTES).build());
+        ManagedChannel channel = Grpc.newChannelBuilder(address.toString(), InsecureChannelCredentials.create())
+                .maxInboundMessageSize(MAX_MESSAGE_BYTES).build();
+        return new CollectorClient(address, "collector " + address, "the collector at " + address, channel, () -> { });
     }
 
+    /** The QueryService of {@code store}, served in this process; the client owns the store and closes it. */
+    static CollectorClient local(LocalStore store) throws IOException {
+        String name = InProcessServerBuilder.generateName();
+        Server server;
+        try {
+            server = InProcessServerBuilder.forName(name).addService(store.queryService()).build().start();
+        } catch (IOException | RuntimeException e) {
+            store.close();
+            throw e;
+        }
+        ManagedChannel channel = InProcessChannelBuilder.forName(name).maxInboundMessageSize(MAX_MESSAGE_BYTES)
+                .build();
+        return new CollectorClient(null, "local store " + store.directory(), "the local store at "
+                + store.directory(), channel, () -> {
+            server.shutdownNow();
+            server.awaitTermination(5, TimeUnit.SECONDS);
+            store.close();
+        });
+    }
+
+    /** The collector's address; null for a local store. */
     HostPort address() {
         return address;
     }
@@ -67,11 +106,11 @@ final class CollectorClient implements AutoCloseable {
     /** What went wrong with {@code method}, in one line, for users. */
     String describe(String method, Status s) {
         return switch (s.getCode()) {
-            case UNAVAILABLE -> "cannot reach the collector at " + address + " (" + reason(s) + ")";
-            case DEADLINE_EXCEEDED -> "the collector at " + address + " did not answer " + method + " within "
-                    + CALL_TIMEOUT.toSeconds() + " s";
-            case UNIMPLEMENTED -> "the collector at " + address + " does not serve " + method;
-            default -> "collector " + address + ": " + method + ": " + reason(s);
+            case UNAVAILABLE -> "cannot reach " + where + " (" + reason(s) + ")";
+            case DEADLINE_EXCEEDED -> where + " did not answer " + method + " within " + CALL_TIMEOUT.toSeconds()
+                    + " s";
+            case UNIMPLEMENTED -> where + " does not serve " + method;
+            default -> name + ": " + method + ": " + reason(s);
         };
     }
 
@@ -92,8 +131,11 @@ final class CollectorClient implements AutoCloseable {
         channel.shutdownNow();
         try {
             channel.awaitTermination(5, TimeUnit.SECONDS);
+            owned.close();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            throw new IllegalStateException("closing " + where + ": " + e.getMessage(), e);
         }
     }
 

@@ -45,6 +45,17 @@ final class CollectorCommand implements Callable<Integer> {
                     + "collector each need their own.")
     String kafkaGroup;
 
+    @Option(names = DaemonSettings.CONFIG_OPTION, paramLabel = "FILE",
+            description = "YAML settings (default: $" + DaemonSettings.CONFIG_ENV + "): keys are the long options, "
+                    + "e.g. 'spool-max: 64MiB', 'labels: {zone: eu-1}'. Flags win, then FLEETTAP_<OPTION> "
+                    + "environment variables (FLEETTAP_SPOOL_MAX), then the file.")
+    Path configFile;
+
+    @Option(names = "--host-lost-after", paramLabel = "DUR",
+            description = "A host without contact for DUR is lost to its sessions, which go on without it "
+                    + "(default: 30s, three missed heartbeats).")
+    String hostLostAfter;
+
     @Option(names = {"-v", "--verbose"}, description = "Log what the collector does; stack traces on errors.")
     boolean verbose;
 
@@ -110,6 +121,18 @@ final class CollectorCommand implements Callable<Integer> {
             throw bad((kafkaTopic != null ? "--kafka-topic" : "--kafka-group") + " needs --kafka");
         }
         CollectorConfig config = CollectorConfig.of(where.bindHost(), where.port(), data);
+        if (hostLostAfter != null) {
+            java.time.Duration d;
+            try {
+                d = Durations.parse(hostLostAfter);
+            } catch (UserErrors.UsageException e) {
+                throw bad("--host-lost-after: " + e.getMessage());
+            }
+            if (d.isZero()) {
+                throw bad("--host-lost-after must be more than 0");
+            }
+            config = config.withControl(config.control().withLostAfter(d));
+        }
         if (kafka != null) {
             try {
                 KafkaIngestConfig k = KafkaIngestConfig.of(kafka);

@@ -69,12 +69,32 @@ final class FleetRun {
     private final Set<String> reported = new HashSet<>();
     private final Set<String> warned = new HashSet<>();
     private SessionInfo latest;
+    private java.util.function.Consumer<String> onStarted = id -> { };
+    private Summary summary;
+
+    /** What a command prints at the end instead of the script's statistics. */
+    @FunctionalInterface
+    interface Summary {
+        void print(String sessionId) throws CollectorClient.CollectorException;
+    }
 
     /** {@code out} takes the hosts' output and the statistics; {@code session ID} goes to stdout. */
     FleetRun(CollectorClient client, PrintStream out, PrintStream err) {
         this.client = client;
         this.out = out;
         this.err = err;
+    }
+
+    /** Called with the session's id once it started (before its output is followed). */
+    FleetRun onStarted(java.util.function.Consumer<String> hook) {
+        this.onStarted = hook;
+        return this;
+    }
+
+    /** Printed at the end instead of the script's statistics. */
+    FleetRun summary(Summary s) {
+        this.summary = s;
+        return this;
     }
 
     /**
@@ -96,6 +116,7 @@ final class FleetRun {
         System.out.println("session " + id);
         System.out.flush();
         expectConnected(started, r.selector());
+        onStarted.accept(id);
 
         try (OutputFollower output = new OutputFollower(client, id, List.of(), out, err)) {
             output.start();
@@ -105,16 +126,12 @@ final class FleetRun {
             client.call("StopSession", () -> client.sessions().stopSession(StopSessionRequest.newBuilder()
                     .setSessionId(id).build()));
             long deadline = System.nanoTime() + STOP_WAIT.toNanos();
-            while (!running().isEmpty() && System.nanoTime() < deadline) {
-                Thread.sleep(POLL.toMillis());
-                poll(id);
-            }
-            Set<String> running = running();
-            if (!running.isEmpty()) {
-                err.println("fleettap: warning: " + String.join(", ", running) + " did not report the session's "
-                        + "end within " + STOP_WAIT.toSeconds() + " s; what they export later is not in the "
-                        + "statistics below");
-            }
+            awaitNone(id, this::running, deadline, " did not report the session's end within " + STOP_WAIT.toSeconds()
+                    + " s; what they export later is not in the statistics below");
+            // A host's end is reported on its control stream; its last batch may still be on its way (a spool,
+            // Kafka): the statistics wait until the collector has applied it.
+            awaitNone(id, this::incomplete, deadline, ": their last batch has not reached the collector within "
+                    + STOP_WAIT.toSeconds() + " s; the statistics below may miss their last interval");
             output.awaitQuiet(QUIET, SETTLE_MAX);
         }
         if (expected.isEmpty()) {
@@ -124,7 +141,15 @@ final class FleetRun {
         if (failedEverywhere()) {
             return 1;
         }
-        printStatistics(id, r.script());
+        if (summary != null) {
+            summary.print(id);
+        } else {
+            printStatistics(id, r.script());
+        }
+        String answered = answered();
+        if (!answered.isEmpty()) {
+            err.println("fleettap: " + answered);
+        }
         return 0;
     }
 
@@ -186,6 +211,10 @@ final class FleetRun {
             if (s.getState() == SessionState.SESSION_STATE_FAILED && !s.getReason().startsWith("compile error")) {
                 reportOnce(s.getHostId() + ": session failed: " + s.getReason());
             }
+            if (s.getState() == SessionState.SESSION_STATE_LOST) {
+                reportOnce("fleettap: warning: " + s.getHostId() + " lost (" + s.getReason() + "): the session goes on "
+                        + "without it; what it sent before is kept");
+            }
         }
         return true;
     }
@@ -196,11 +225,73 @@ final class FleetRun {
         Set<String> running = new TreeSet<>();
         for (String host : expected) {
             SessionState s = states.get(host);
-            if (s != SessionState.SESSION_STATE_STOPPED && s != SessionState.SESSION_STATE_FAILED) {
+            if (!isDone(s)) {
                 running.add(host);
             }
         }
         return running;
+    }
+
+    /**
+     * E.g. "2 of 3 hosts ended the session; lost: db-9"; empty when every host waited for ended it normally (the
+     * usual case says nothing).
+     */
+    String answered() {
+        Map<SessionState, List<String>> by = new java.util.TreeMap<>();
+        Map<String, SessionState> states = states();
+        int ended = 0;
+        for (String host : expected) {
+            SessionState s = states.getOrDefault(host, SessionState.SESSION_STATE_UNSPECIFIED);
+            if (s == SessionState.SESSION_STATE_STOPPED) {
+                ended++;
+            } else {
+                by.computeIfAbsent(s, k -> new ArrayList<>()).add(host);
+            }
+        }
+        if (by.isEmpty()) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder(ended + " of " + expected.size() + " hosts ended the session");
+        by.forEach((s, hosts) -> b.append("; ").append(switch (s) {
+            case SESSION_STATE_FAILED -> "failed";
+            case SESSION_STATE_LOST -> "lost";
+            default -> "did not report its end";
+        }).append(": ").append(String.join(", ", hosts)));
+        return b.toString();
+    }
+
+    /** Polls until {@code hosts} is empty or {@code deadline}; then warns about those left. */
+    private void awaitNone(String id, java.util.function.Supplier<Set<String>> hosts, long deadline, String warning)
+            throws InterruptedException {
+        while (!hosts.get().isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(POLL.toMillis());
+            poll(id);
+        }
+        Set<String> left = hosts.get();
+        if (!left.isEmpty()) {
+            err.println("fleettap: warning: " + String.join(", ", left) + warning);
+        }
+    }
+
+    /** The hosts that ended the session normally but whose final batch the collector has not applied yet. */
+    private Set<String> incomplete() {
+        Set<String> hosts = new TreeSet<>();
+        if (latest == null) {
+            return hosts;
+        }
+        for (SessionStatus s : latest.getStatusesList()) {
+            if (expected.contains(s.getHostId()) && s.getState() == SessionState.SESSION_STATE_STOPPED
+                    && !latest.getCompleteHostIdsList().contains(s.getHostId())) {
+                hosts.add(s.getHostId());
+            }
+        }
+        return hosts;
+    }
+
+    /** Whether a host in state {@code s} is done with the session: stopped, failed, or lost to the collector. */
+    static boolean isDone(SessionState s) {
+        return s == SessionState.SESSION_STATE_STOPPED || s == SessionState.SESSION_STATE_FAILED
+                || s == SessionState.SESSION_STATE_LOST;
     }
 
     private boolean failedEverywhere() {

@@ -12,7 +12,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code fleettap hosts}: the agent hosts the collector knows, with labels, whether connected, and last contact. */
+/**
+ * {@code fleettap hosts}: the agent hosts the collector knows, with labels, whether connected, and last contact; for
+ * a local store, the hosts its runs ran on.
+ */
 @Command(name = "hosts", mixinStandardHelpOptions = true,
         description = "List the agent hosts the collector knows: labels, connected now, last contact.")
 final class HostsCommand implements Callable<Integer> {
@@ -30,7 +33,7 @@ final class HostsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (CollectorClient client = CollectorClient.connect(collector.collector)) {
+        try (CollectorClient client = collector.connect()) {
             ListHostsRequest req = ListHostsRequest.newBuilder()
                     .setSelector(hosts != null ? hosts : TargetSelector.getDefaultInstance()).build();
             ListHostsResponse r = client.call("ListHosts", () -> client.query().listHosts(req));

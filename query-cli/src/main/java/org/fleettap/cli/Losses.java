@@ -21,6 +21,11 @@ final class Losses {
         if (l.getSpoolDroppedBatches() > 0) {
             parts.add(Long.toUnsignedString(l.getSpoolDroppedBatches()) + " batches dropped by its spool");
         }
+        // The spool's drops leave gaps in the batch numbers; gaps beyond them are batches lost another way.
+        if (Long.compareUnsigned(l.getMissingBatches(), l.getSpoolDroppedBatches()) > 0) {
+            parts.add(Long.toUnsignedString(l.getMissingBatches() - l.getSpoolDroppedBatches())
+                    + " batches missing (rejected by the collector or lost)");
+        }
         return String.join(", ", parts);
     }
 }

@@ -11,7 +11,7 @@ final class Lost {
 
     static void report(ProbeEngine engine) throws ProbeException {
         RecordCounters c = engine.counters();
-        long lost = Math.max(engine.missed(), c.lost() + c.lostSamples());
+        long lost = engine.lostEvents();
         if (lost > 0) {
             System.err.printf("fleettap: warning: %d events lost (ring buffers full: the reader fell behind)%n",
                     lost);

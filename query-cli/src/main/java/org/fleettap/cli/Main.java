@@ -1,5 +1,6 @@
 package org.fleettap.cli;
 
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -8,6 +9,7 @@ import picocli.CommandLine.Command;
         description = "SystemTap for a fleet: probe user space and the kernel on one host or many.",
         subcommands = {RunCommand.class, CountCommand.class, TraceCommand.class, AgentCommand.class,
                 CollectorCommand.class, QueryCommand.class, HostsCommand.class, SessionsCommand.class,
+                StopCommand.class, LatencyCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
@@ -20,8 +22,24 @@ public final class Main implements Runnable {
 
     /** Runs the command line and returns the exit status (0 ok, 1 failure, 2 usage error). */
     public static int run(String... args) {
-        Logging.configure(args);
+        return run(System.getenv(), args);
+    }
+
+    /** {@link #run(String...)} with {@code env} for the daemons' FLEETTAP_* settings. */
+    static int run(java.util.Map<String, String> env, String... args) {
         CommandLine cl = new CommandLine(new Main());
+        if (args.length > 0 && (args[0].equals("agent") || args[0].equals("collector"))) {
+            try {
+                java.util.List<String> merged = new java.util.ArrayList<>(List.of(args[0]));
+                merged.addAll(DaemonSettings.merge(cl.getSubcommands().get(args[0]).getCommandSpec(),
+                        List.of(args).subList(1, args.length), env));
+                args = merged.toArray(new String[0]);
+            } catch (DaemonSettings.SettingsException e) {
+                System.err.println("fleettap: " + e.getMessage());
+                return 2;
+            }
+        }
+        Logging.configure(args);
         cl.setExecutionExceptionHandler(new UserErrors());
         cl.setParameterExceptionHandler((ex, argv) -> {
             String command = ex.getCommandLine().getCommandName();

@@ -24,7 +24,8 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code fleettap query}: one statistic of a session, merged by the collector over a time range per key, per host,
- * per both or altogether, optionally the top N rows; or, with --follow, each window as it closes. Read-only.
+ * per both or altogether, optionally the top N rows; or, with --follow, each window as it closes. Read-only. With
+ * --data (or without --collector) it reads a local run's session from a local store, through the same QueryService.
  */
 @Command(name = "query", mixinStandardHelpOptions = true,
         description = {"Show a statistic of a session, merged across hosts and time: count, sum, min, max, avg, "
@@ -86,12 +87,16 @@ final class QueryCommand implements Callable<Integer> {
         if (follow && (from != null || to != null || top != null)) {
             throw usage("--follow cannot be used with --from, --to or --top");
         }
+        if (follow && collector.local()) {
+            throw usage("--follow needs --collector (a local store gets nothing new while it is read: a run holds it "
+                    + "while it runs)");
+        }
         long fromNanos = time("--from", from);
         long toNanos = time("--to", to);
         if (fromNanos != 0 && toNanos != 0 && fromNanos >= toNanos) {
             throw usage("--from " + from + " is not before --to " + to);
         }
-        try (CollectorClient client = CollectorClient.connect(collector.collector)) {
+        try (CollectorClient client = collector.connect()) {
             if (follow) {
                 return follow(client);
             }

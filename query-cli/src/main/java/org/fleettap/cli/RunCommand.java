@@ -12,12 +12,16 @@ import java.util.concurrent.Callable;
 import org.fleettap.agent.compiler.CompileException;
 import org.fleettap.agent.compiler.CompiledScript;
 import org.fleettap.agent.compiler.ScriptCompiler;
+import org.fleettap.agent.daemon.SessionRunner;
 import org.fleettap.agent.feature.Privileges;
 import org.fleettap.agent.probe.ProbeResolver;
 import org.fleettap.agent.script.Compilation;
 import org.fleettap.agent.script.Frontend;
 import org.fleettap.agent.script.Source;
 import org.fleettap.agent.session.Session;
+import org.fleettap.collector.local.LocalStore;
+import org.fleettap.collector.local.LocalStoreException;
+import org.fleettap.proto.v1.SessionSpec;
 import org.fleettap.proto.v1.TargetSelector;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -28,7 +32,9 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code fleettap run SCRIPT | -e SOURCE [-c CMD | -x PID]}: stap on one host. Compiles the script, arms its
  * probes, runs until exit(), the end of the command, or SIGINT/SIGTERM, then runs the end probes and prints the
- * globals that were written but never read.
+ * globals that were written but never read. What it records and prints is also stored, every interval and at the
+ * end, as a session in a local store ({@code --data}, default under the user's data home; {@link StoredRun}), so
+ * that fleettap query can read it afterwards; its output stays exactly what stap would print.
  *
  * <p>With {@code --collector}, nothing is probed here: the script, checked here first, runs as a session on the
  * agents the {@code --hosts} selector picks ({@link FleetRun}).
@@ -36,6 +42,8 @@ import picocli.CommandLine.Parameters;
 @Command(name = "run", mixinStandardHelpOptions = true,
         description = {"Compile and run a probe script on this host, as stap does; with --collector, on the hosts "
                 + "of a fleet.",
+                "Here, what it records and prints is also stored as a session in a local store (--data), for "
+                        + "fleettap query, sessions and hosts to read afterwards.",
                 "On a fleet it prints 'session ID' first, then each host's output as '[HOST] line'; on Ctrl-C (or "
                         + "when every host has ended the session) it stops the session and prints the script's "
                         + "statistics and numbers merged across hosts."})
@@ -55,8 +63,16 @@ final class RunCommand implements Callable<Integer> {
     TargetSelector hosts;
 
     @Option(names = "--interval", paramLabel = "DUR",
-            description = "With --collector: how often the agents export what the script recorded (default 1s).")
+            description = "How often what the script recorded is stored: here, or by the agents with --collector "
+                    + "(default 1s).")
     String interval;
+
+    @Option(names = "--data", paramLabel = "DIR", description = "Store the run's results in DIR, for fleettap query, "
+            + "sessions and hosts to read afterwards (default: " + UserDirs.DATA_OPTION_DEFAULT + ").")
+    Path data;
+
+    @Option(names = "--no-store", description = "Do not store the run's results.")
+    boolean noStore;
 
     @Mixin
     ProbeRun.TargetOptions options;
@@ -91,9 +107,16 @@ final class RunCommand implements Callable<Integer> {
         if (collector != null) {
             return fleet();
         }
-        if (hosts != null || interval != null) {
-            throw new CommandLine.ParameterException(spec.commandLine(),
-                    (hosts != null ? "--hosts" : "--interval") + " needs --collector");
+        if (hosts != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--hosts needs --collector");
+        }
+        if (noStore && (data != null || interval != null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), (data != null ? "--data" : "--interval")
+                    + " cannot be used with --no-store");
+        }
+        Duration every = interval();
+        if (!noStore) {
+            LocalStore.preload(); // while the script compiles
         }
         Source src;
         if (source != null) {
@@ -138,39 +161,95 @@ final class RunCommand implements Callable<Integer> {
             return 1;
         }
         var target = options.target();
-        PrintStream out = output == null
-                ? new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true)
-                : new PrintStream(Files.newOutputStream(output), true);
-        CompiledScript compiled;
-        try {
-            List<String> args = source != null ? positional
-                    : positional.subList(Math.min(1, positional.size()), positional.size());
-            compiled = ScriptCompiler.compile(c.script().orElseThrow(), ProbeResolver.forTarget(target), out, args);
-        } catch (CompileException e) {
-            String text = e.format(src);
-            System.err.print(text.endsWith("\n") ? text : text + "\n");
-            return 1;
-        }
-        if (maxAction > 0) {
-            compiled.maxAction(maxAction);
-        }
-        if (!compiled.plan().sites().isEmpty()) {
-            Privileges.requireProbePrivileges();
-        }
-        Session session = new Session(compiled.plan(), System.err, maxErrors);
-        compiled.bind(session);
-        int errors;
-        try (StopSignals stop = StopSignals.install()) {
-            errors = session.run(target, options.limit(), stop::stopped);
-            long lost = session.lost();
-            if (lost > 0) {
-                System.err.printf("fleettap: warning: %d events lost (ring buffers full: the reader fell behind)%n",
-                        lost);
+        Duration limit = options.limit();
+        List<String> args = source != null ? positional
+                : positional.subList(Math.min(1, positional.size()), positional.size());
+        try (StoredRun stored = noStore ? null : openStore()) {
+            PrintStream out = output == null
+                    ? new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true)
+                    : new PrintStream(Files.newOutputStream(output), true);
+            PrintStream scriptOut = stored == null ? out : stored.scriptOutput(out);
+            CompiledScript compiled;
+            try {
+                compiled = ScriptCompiler.compile(c.script().orElseThrow(), ProbeResolver.forTarget(target),
+                        scriptOut, args);
+            } catch (CompileException e) {
+                String text = e.format(src);
+                System.err.print(text.endsWith("\n") ? text : text + "\n");
+                return 1;
             }
+            if (maxAction > 0) {
+                compiled.maxAction(maxAction);
+            }
+            if (!compiled.plan().sites().isEmpty()) {
+                Privileges.requireProbePrivileges();
+            }
+            Session session = new Session(compiled.plan(), System.err, maxErrors);
+            compiled.bind(session);
+            int errors = 0;
+            // Installed until the results are stored, so that a second Ctrl-C does not cut the last export short.
+            try (StopSignals stop = StopSignals.install()) {
+                if (stored != null) {
+                    String id = stored.start(SessionSpec.newBuilder().setScriptName(source != null ? "-e"
+                            : positional.get(0)).setScriptSource(src.text()).addAllScriptArgs(args)
+                            .setDurationNanos(limit == null ? 0 : limit.toNanos())
+                            .setExportIntervalNanos(every.toNanos())
+                            .setCommand(options.command == null ? "" : options.command).build(),
+                            compiled, session, every);
+                    if (options.verbose && id != null) {
+                        System.err.println("fleettap: storing this run as session " + id + " in "
+                                + stored.directory());
+                    }
+                }
+                Exception failure = null;
+                try {
+                    errors = session.run(target, limit, stop::stopped);
+                    long lost = session.lost();
+                    if (lost > 0) {
+                        System.err.printf("fleettap: warning: %d events lost (ring buffers full: the reader fell "
+                                + "behind)%n", lost);
+                    }
+                    compiled.printUnreadGlobals(scriptOut);
+                } catch (Exception e) {
+                    failure = e;
+                    throw e;
+                } finally {
+                    scriptOut.flush();
+                    if (stored != null) {
+                        stored.finish(stop.stopped() ? "stopped by a signal" : errors > 0 ? errors
+                                + " run-time errors" : "ended", failure);
+                    }
+                }
+            }
+            return errors == 0 && (stored == null || !stored.failed()) ? 0 : 1;
         }
-        compiled.printUnreadGlobals(out);
-        out.flush();
-        return errors == 0 ? 0 : 1;
+    }
+
+    /**
+     * The store this run's results go to. A --data DIR that cannot be used is an error; when the default one
+     * cannot (another run has it, say), the run goes on unstored, with a warning.
+     */
+    private StoredRun openStore() throws LocalStoreException {
+        Path dir = UserDirs.dataOrDefault(data);
+        try {
+            return StoredRun.open(dir, System.err);
+        } catch (LocalStoreException e) {
+            if (data != null) {
+                throw e;
+            }
+            System.err.println("fleettap: warning: this run is not stored: " + e.getMessage() + " (--data DIR "
+                    + "stores it elsewhere)");
+            return null;
+        }
+    }
+
+    /** --interval, or the agents' default. */
+    private Duration interval() throws UserErrors.UsageException {
+        Duration every = interval == null ? SessionRunner.DEFAULT_INTERVAL : Durations.parse(interval);
+        if (every.isZero()) {
+            throw new UserErrors.UsageException("--interval must be more than 0");
+        }
+        return every;
     }
 
     /** The script as a session on the fleet: checked here, run by the agents {@code --hosts} picks. */
@@ -181,11 +260,12 @@ final class RunCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), local + " cannot be used with --collector "
                     + "(the agents probe their own hosts, with their own limits)");
         }
-        Duration limit = options.limit();
-        Duration every = interval == null ? null : Durations.parse(interval);
-        if (every != null && every.isZero()) {
-            throw new UserErrors.UsageException("--interval must be more than 0");
+        if (data != null || noStore) {
+            throw new CommandLine.ParameterException(spec.commandLine(), (data != null ? "--data" : "--no-store")
+                    + " cannot be used with --collector (the collector stores the results)");
         }
+        Duration limit = options.limit();
+        Duration every = interval == null ? null : interval();
         Source src;
         List<String> args;
         if (source != null) {

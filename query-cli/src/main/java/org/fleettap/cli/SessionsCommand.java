@@ -15,15 +15,21 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code fleettap sessions}: the sessions the collector runs (or ran), with how many hosts are where. */
+/**
+ * {@code fleettap sessions}: the sessions the collector runs (or ran), with how many hosts are where; or the runs a
+ * local store holds, every one of which has ended by the time it can be read (the run holds the store while it
+ * runs), so they are all listed.
+ */
 @Command(name = "sessions", mixinStandardHelpOptions = true,
-        description = "List the collector's sessions: script, selector, start, and the hosts' states.")
+        description = {"List the collector's sessions: script, selector, start, and the hosts' states.",
+                "With --data (or without --collector): the local runs stored there, ended ones included."})
 final class SessionsCommand implements Callable<Integer> {
 
     @Mixin
     CollectorOptions collector;
 
-    @Option(names = {"-a", "--all"}, description = "Also sessions that have ended on every host.")
+    @Option(names = {"-a", "--all"}, description = "Also sessions that have ended on every host (always, for a local "
+            + "store).")
     boolean all;
 
     @Option(names = "-o", paramLabel = "FORMAT", defaultValue = "table", converter = OutputFormat.Converter.class,
@@ -32,8 +38,8 @@ final class SessionsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (CollectorClient client = CollectorClient.connect(collector.collector)) {
-            ListSessionsRequest req = ListSessionsRequest.newBuilder().setIncludeEnded(all).build();
+        try (CollectorClient client = collector.connect()) {
+            ListSessionsRequest req = ListSessionsRequest.newBuilder().setIncludeEnded(all || collector.local()).build();
             ListSessionsResponse r = client.call("ListSessions", () -> client.query().listSessions(req));
             System.out.print(format == OutputFormat.JSON ? OutputFormat.json(r) : table(r.getSessionsList()));
             return 0;
@@ -64,7 +70,8 @@ final class SessionsCommand implements Callable<Integer> {
 
     private static String word(SessionState s) {
         return switch (s) {
-            case SESSION_STATE_STARTED, SESSION_STATE_RUNNING, SESSION_STATE_STOPPED, SESSION_STATE_FAILED ->
+            case SESSION_STATE_STARTED, SESSION_STATE_RUNNING, SESSION_STATE_STOPPED, SESSION_STATE_FAILED,
+                    SESSION_STATE_LOST ->
                     s.name().substring("SESSION_STATE_".length()).toLowerCase(Locale.ROOT);
             default -> "unknown";
         };

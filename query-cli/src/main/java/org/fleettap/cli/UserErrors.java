@@ -6,6 +6,7 @@ import org.fleettap.agent.feature.MissingFeatureException;
 import org.fleettap.agent.feature.Privileges;
 import org.fleettap.agent.probe.ProbeException;
 import org.fleettap.agent.target.TargetException;
+import org.fleettap.collector.local.LocalStoreException;
 import picocli.CommandLine;
 
 /**
@@ -35,7 +36,7 @@ final class UserErrors implements CommandLine.IExecutionExceptionHandler {
         return t instanceof ProbeException || t instanceof TargetException || t instanceof MissingFeatureException
                 || t instanceof ElfFormatException || t instanceof IOException
                 || t instanceof Privileges.InsufficientPrivilegesException || t instanceof UsageException
-                || t instanceof CollectorClient.CollectorException;
+                || t instanceof CollectorClient.CollectorException || t instanceof LocalStoreException;
     }
 
     /** A command-line value that is wrong in a way picocli cannot see. */

@@ -78,13 +78,26 @@ class FleetCommandLineTest {
                 .isEqualTo(Path.of("/home/u/.local/state/fleettap"));
     }
 
+    @Test
+    void localRunsStoreInTheUsersDataHomeByDefault() {
+        assertThat(UserDirs.defaultData(Map.of("XDG_DATA_HOME", "/x/data"), "/home/u"))
+                .isEqualTo(Path.of("/x/data/fleettap"));
+        assertThat(UserDirs.defaultData(Map.of(), "/home/u")).isEqualTo(Path.of("/home/u/.local/share/fleettap"));
+        // The XDG spec ignores relative paths.
+        assertThat(UserDirs.defaultData(Map.of("XDG_DATA_HOME", "rel"), "/root"))
+                .isEqualTo(Path.of("/root/.local/share/fleettap"));
+    }
+
     @ParameterizedTest(name = "[{index}] {1}")
     @CsvSource(delimiter = '|', value = {
         "--collector nowhere -e x               | Invalid value for option '--collector': 'nowhere' is not HOST:PORT",
         "--collector h:1 --hosts zone -e x      | Invalid value for option '--hosts': 'zone' is neither KEY=VALUE nor host:NAME",
         "--collector h:1 --hosts a=1,a=2 -e x   | Invalid value for option '--hosts': label a is given twice ('1' and '2')",
         "--hosts a=1 -e x                       | --hosts needs --collector",
-        "--interval 1s -e x                     | --interval needs --collector",
+        "--no-store --interval 1s -e x          | --interval cannot be used with --no-store",
+        "--no-store --data d -e x               | --data cannot be used with --no-store",
+        "--collector h:1 --data d -e x          | --data cannot be used with --collector (the collector stores the results)",
+        "--collector h:1 --no-store -e x        | --no-store cannot be used with --collector (the collector stores the results)",
         "--collector h:1 -c ./loop -e x         | -c cannot be used with --collector (the agents probe their own hosts, with their own limits)",
         "--collector h:1 -x 1 -e x              | -x cannot be used with --collector (the agents probe their own hosts, with their own limits)",
         "--collector h:1 -D MAXACTION=5 -e x    | -D cannot be used with --collector (the agents probe their own hosts, with their own limits)",
@@ -95,7 +108,8 @@ class FleetCommandLineTest {
 
     @ParameterizedTest(name = "[{index}] {1}")
     @CsvSource(delimiter = '|', value = {
-        "--session s x                               | Missing required option: '--collector=HOST:PORT'",
+        "--collector h:1 --data d --session s x      | --data and --collector cannot be used together",
+        "--data d --session s x --follow             | --follow needs --collector (a local store gets nothing new while it is read: a run holds it while it runs)",
         "--collector h:1 x                           | Missing required option: '--session=ID'",
         "--collector h:1 --session s                 | Missing required parameter: 'NAME'",
         "--collector h:1 --session s x --by cpu      | Invalid value for option '--by': 'cpu' is not host, key, host,key or none",
@@ -113,7 +127,10 @@ class FleetCommandLineTest {
 
     @Test
     void hostsAndSessionsFlags() {
-        assertUsageError("Missing required option: '--collector=HOST:PORT'", "hosts", "hosts");
+        assertUsageError("--data and --collector cannot be used together", "hosts", "hosts", "--data", "d",
+                "--collector", NOWHERE);
+        assertUsageError("--data and --collector cannot be used together", "sessions", "sessions", "--data", "d",
+                "--collector", NOWHERE);
         assertUsageError("Invalid value for option '--hosts': empty item in selector 'a=1,'", "hosts", "hosts",
                 "--collector", NOWHERE, "--hosts", "a=1,");
         assertUsageError("Invalid value for option '-o': 'csv' is not an output format (table or json)", "sessions",

@@ -112,6 +112,11 @@ class FleetRunTest {
                     .setFinalBatch(true).build());
             status(id, "h1", SessionState.SESSION_STATE_STOPPED, "ended");
             status(id, "h2", SessionState.SESSION_STATE_STOPPED, "ended");
+            // h2's final batch comes after its end was reported (from its spool, say): the statistics wait for it.
+            Thread.sleep(3 * FleetRun.POLL.toMillis());
+            assertThat(run).isNotDone();
+            collector.query.accept(batch(id, "h2", 2).addAggregates(delta("calls", List.of(), 100))
+                    .setFinalBatch(true).build());
 
             assertThat(exit(run)).isZero();
             assertThat(c.stdout()).isEqualTo("session " + id + "\n"
@@ -119,7 +124,7 @@ class FleetRunTest {
                     + "[h2] hello\n"
                     + "[h2] two lines\n"
                     + "[h1] bye\n"
-                    + "calls=0xf\n"
+                    + "calls=0x73\n"
                     + "lat[\"sh\"] @count=4 @min=1 @max=5 @sum=16 @avg=4\n"
                     + "lat[\"cc\"] @count=2 @min=1 @max=9 @sum=10 @avg=5\n");
             assertThat(c.stderr()).isEqualTo(""
@@ -176,6 +181,38 @@ class FleetRunTest {
                     + "h2: session failed: kernel lacks kprobes\n");
         }
         assertThat(collector.query.queries).as("no statistics when every host failed").isEmpty();
+    }
+
+    @Test
+    void aLostHostIsReportedTheSessionEndsWithTheOthersAndTheLastLineSaysWhoDidNotAnswer() throws Exception {
+        register("h1", "eu");
+        register("h2", "eu");
+        register("h3", "eu");
+        try (Capture c = Capture.install()) {
+            CompletableFuture<Integer> run = Capture.start("run", "--collector", collector.address(), "-e", SCRIPT);
+            String id = sessionId(c);
+            status(id, "h1", SessionState.SESSION_STATE_RUNNING, "");
+            status(id, "h2", SessionState.SESSION_STATE_RUNNING, "");
+            status(id, "h3", SessionState.SESSION_STATE_RUNNING, "");
+            collector.query.accept(batch(id, "h2", 1).addAggregates(delta("calls", List.of(), 4)).build());
+            status(id, "h2", SessionState.SESSION_STATE_LOST, "no contact for 30 s");
+            c.awaitStderr("h2 lost", err -> err.contains("h2 lost"));
+            collector.query.accept(batch(id, "h1", 1).addAggregates(delta("calls", List.of(), 1)).setFinalBatch(true)
+                    .build());
+            status(id, "h1", SessionState.SESSION_STATE_STOPPED, "exit()");
+            status(id, "h3", SessionState.SESSION_STATE_FAILED, "kernel lacks kprobes");
+
+            assertThat(exit(run)).isZero();
+            assertThat(c.stdout()).isEqualTo("session " + id + "\ncalls=0x5\n");
+            assertThat(c.stderr()).isEqualTo(""
+                    + "fleettap: warning: h1 is not connected; it runs the session when it reconnects\n"
+                    + "fleettap: warning: h2 is not connected; it runs the session when it reconnects\n"
+                    + "fleettap: warning: h3 is not connected; it runs the session when it reconnects\n"
+                    + "fleettap: warning: h2 lost (no contact for 30 s): the session goes on without it; what it "
+                    + "sent before is kept\n"
+                    + "h3: session failed: kernel lacks kprobes\n"
+                    + "fleettap: 1 of 3 hosts ended the session; failed: h3; lost: h2\n");
+        }
     }
 
     @Test

@@ -86,6 +86,8 @@ final class TestQueryService extends QueryServiceGrpc.QueryServiceImplBase imple
                 send(f, b);
             }
         }
+        // As the collector does once a batch is applied: a final batch completes its host.
+        plane.applied(java.util.List.of(b));
     }
 
     List<Batch> batches(String sessionId) {

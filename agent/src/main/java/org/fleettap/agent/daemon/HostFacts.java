@@ -13,7 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** What an agent tells the collector about its host when it registers. */
-final class HostFacts {
+public final class HostFacts {
     private static final Logger log = LoggerFactory.getLogger(HostFacts.class);
     static final Path HOSTNAME = Paths.get("/proc/sys/kernel/hostname");
     static final Path MACHINE_ID = Paths.get("/etc/machine-id");
@@ -28,7 +28,7 @@ final class HostFacts {
      *
      * @throws IllegalStateException when neither gives a name
      */
-    static String defaultHostId() {
+    public static String defaultHostId() {
         return chooseHostId(readOrEmpty(HOSTNAME), readOrEmpty(MACHINE_ID));
     }
 
@@ -46,7 +46,7 @@ final class HostFacts {
     }
 
     /** uname -r, from /proc/sys/kernel/osrelease; empty when it cannot be read. */
-    static String kernelVersion() {
+    public static String kernelVersion() {
         return readOrEmpty(OSRELEASE).strip();
     }
 

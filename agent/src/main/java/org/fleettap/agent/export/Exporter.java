@@ -121,7 +121,8 @@ public final class Exporter {
         }
         List<ScriptExport.Delta> deltas = script.drain();
         List<OutputLine> printed = lines.drain(last);
-        long lost = lostRecords.getAsLong();
+        // Never negative: a count that went down (it should not) is not a loss undone.
+        long lost = Math.max(lostBefore, lostRecords.getAsLong());
         long lostNow = lost - lostBefore;
         if (!last && deltas.isEmpty() && printed.isEmpty() && lostNow == 0) {
             return;

@@ -498,6 +498,14 @@ public final class ProbeEngine implements AutoCloseable {
         return n;
     }
 
+    /**
+     * Events lost so far, as exactly as the kernel lets us know: hits counted but never delivered ({@link #missed()},
+     * exact once the rings are drained), at least what the kernel reported lost (PERF_RECORD_LOST, LOST_SAMPLES).
+     */
+    public long lostEvents() throws ProbeException {
+        return Math.max(missed(), counters.lost() + counters.lostSamples());
+    }
+
     /** Records read, lost and throttled so far, over all CPUs. */
     public RecordCounters counters() {
         return counters;

@@ -9,14 +9,14 @@ import java.util.List;
  * The known names closest to a misspelt one, for "did you mean" hints: those at the smallest edit distance, if it is
  * at most 1 + length/4.
  */
-final class Suggestions {
+public final class Suggestions {
 
     private static final int MAX = 3;
 
     private Suggestions() {
     }
 
-    static List<String> closest(String name, Collection<String> candidates) {
+    public static List<String> closest(String name, Collection<String> candidates) {
         int limit = 1 + name.length() / 4;
         record Scored(String name, int distance) {
         }

@@ -34,6 +34,8 @@ public final class Session implements RecordConsumer {
     private final PrintStream err;
     private final int maxErrors;
     private ProbeEngine engine;
+    /** What {@link #lost()} says once the rings were drained: hits the kernel counted that never arrived. */
+    private long settledLost = -1;
     private long[] nextTimer;
     private int errors;
     private boolean exitRequested;
@@ -87,6 +89,7 @@ public final class Session implements RecordConsumer {
             throws ProbeException, TargetException, MissingFeatureException, InterruptedException {
         long deadline = limit == null ? Long.MAX_VALUE : System.nanoTime() + limit.toNanos();
         ProbeEngine.Options options = ProbeEngine.Options.of(ProbeEngine.Mode.SAMPLE).withStacks(plan.stackSites());
+        settledLost = -1;
         try (ProbeEngine e = plan.sites().isEmpty() ? null : ProbeEngine.attach(plan.sites(), target, options)) {
             this.engine = e;
             nextTimer = new long[plan.timers().size()];
@@ -121,6 +124,7 @@ public final class Session implements RecordConsumer {
             }
             if (e != null) {
                 e.drain(this);
+                settledLost = e.lostEvents();
             }
             runSessionHandlers(plan.end(), "end");
             firePeriodic(true);
@@ -130,9 +134,18 @@ public final class Session implements RecordConsumer {
         }
     }
 
-    /** Events lost by the kernel so far (full buffers). */
+    /**
+     * Events lost by the kernel so far (full buffers). While the session runs this is what the kernel reported lost
+     * (PERF_RECORD_LOST and LOST_SAMPLES): hits the kernel counted but the reader has not read yet are in flight, not
+     * lost. Once the rings are drained, and after the run, it is every counted hit that never arrived. It never goes
+     * down.
+     */
     public long lost() throws ProbeException {
-        return engine == null ? 0 : engine.missed();
+        if (settledLost >= 0) {
+            return settledLost;
+        }
+        ProbeEngine e = engine;
+        return e == null ? 0 : e.counters().lost() + e.counters().lostSamples();
     }
 
     @Override

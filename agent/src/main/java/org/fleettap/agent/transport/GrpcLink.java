@@ -206,7 +206,24 @@ final class GrpcLink implements TransportLoop.Link {
             return;
         }
         current = null;
-        failed(now, cause == null ? "the collector ended the stream" : Status.fromThrowable(cause).toString(), cause);
+        failed(now, cause == null ? "the collector ended the stream" : describe(Status.fromThrowable(cause)), cause);
+    }
+
+    /** One line for the log: "UNAVAILABLE: io exception (Connection reset by peer)"; the stack goes to debug. */
+    static String describe(Status status) {
+        StringBuilder b = new StringBuilder(status.getCode().name());
+        if (status.getDescription() != null) {
+            b.append(": ").append(status.getDescription());
+        }
+        Throwable root = status.getCause();
+        while (root != null && root.getCause() != null) {
+            root = root.getCause();
+        }
+        if (root != null && root.getMessage() != null) {
+            String m = root.getMessage();
+            b.append(" (").append(m.substring(m.lastIndexOf(':') + 1).strip()).append(')');
+        }
+        return b.toString();
     }
 
     /** Abandons the current stream (cancelling it) and schedules a new one. */
@@ -230,7 +247,10 @@ final class GrpcLink implements TransportLoop.Link {
             lastWarningNanos = now;
             log.warn("ingest stream to {} failed ({} failures since it last delivered): {}; resending {} unacknowledged"
                             + " batches from the spool on a new stream in {} ms", channel.authority(),
-                    failuresSinceDelivery, why, resend, TimeUnit.NANOSECONDS.toMillis(delay), cause);
+                    failuresSinceDelivery, why, resend, TimeUnit.NANOSECONDS.toMillis(delay));
+            if (cause != null) {
+                log.debug("ingest stream to {} failed", channel.authority(), cause);
+            }
         } else {
             log.debug("ingest stream to {} failed again: {}; next attempt in {} ms", channel.authority(), why,
                     TimeUnit.NANOSECONDS.toMillis(delay), cause);

@@ -158,4 +158,48 @@ class ExporterTest {
         assertThat(merged.get("1/f0").count()).as("n = 1, 401, 801, ... 4001: n %% 40 = 1, (n / 40) %% 10 = 0")
                 .isEqualTo(11);
     }
+
+    /**
+     * Records in flight when a batch is cut (counted by the kernel, not read yet) are not losses: each batch's
+     * records_lost is what was lost since the last one, never negative, and calls + losses = every call.
+     */
+    @Test
+    void lossesAreMonotonicAndAddUpWithTheCallsToEveryCall() throws Exception {
+        Path loop = Fixtures.path("loop");
+        String text = "global calls\nprobe process(\"" + loop + "\").function(\"f\") { calls++ }\n";
+        Compilation c = Frontend.check(new Source("lost.stp", text));
+        assertThat(c.succeeded()).as(c.format()).isTrue();
+        Target target = Target.command(List.of(loop.toString(), "100000"));
+        OutputLines lines = new OutputLines();
+        CompiledScript compiled = ScriptCompiler.compile(c.script().orElseThrow(), ProbeResolver.forTarget(target),
+                lines.stream());
+        Session s = new Session(compiled.plan(), new PrintStream(new ByteArrayOutputStream(), true,
+                StandardCharsets.UTF_8), 0);
+        compiled.bind(s);
+        List<Batch> batches = new ArrayList<>();
+        Exporter exporter = new Exporter("host-a", "s-2", compiled.export(), lines, batches::add,
+                System::nanoTime, () -> {
+                    try {
+                        return s.lost();
+                    } catch (org.fleettap.agent.probe.ProbeException e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+        exporter.attach(s, Duration.ofMillis(5));
+        s.run(target, Duration.ofSeconds(120), () -> false);
+        exporter.finish();
+
+        long calls = 0;
+        long lost = 0;
+        for (Batch b : batches) {
+            assertThat(b.getLosses().getRecordsLost()).as("batch %d", b.getSequence()).isBetween(0L, 100000L);
+            lost += b.getLosses().getRecordsLost();
+            for (AggregateDelta d : b.getAggregatesList()) {
+                calls += MergeableAggregate.fromProto(d.getAggregate()).sum();
+            }
+        }
+        assertThat(batches.size()).isGreaterThan(2);
+        assertThat(lost).isEqualTo(s.lost());
+        assertThat(calls + lost).isEqualTo(100000);
+    }
 }

@@ -6,6 +6,7 @@ import io.grpc.stub.ServerCallStreamObserver;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,6 +17,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import org.fleettap.proto.v1.AgentEvent;
+import org.fleettap.proto.v1.Batch;
 import org.fleettap.proto.v1.CompileErrors;
 import org.fleettap.proto.v1.ControlCommand;
 import org.fleettap.proto.v1.ControlHello;
@@ -62,6 +64,10 @@ public final class ControlPlane {
     private final SessionIds ids;
     private final Object lock = new Object();
     private final Map<String, AgentConnection> connections = new HashMap<>(); // guarded by lock
+    /** When each host's last control stream ended, since this collector started. Guarded by lock. */
+    private final Map<String, Long> disconnectedAt = new HashMap<>();
+    /** A host not heard from since before this collector started counts from its start. */
+    private final long startedNanos;
 
     public ControlPlane(ControlConfig config, AgentRegistry agents, SessionRegistry sessions, Clock clock) {
         this.config = Objects.requireNonNull(config, "config");
@@ -69,6 +75,7 @@ public final class ControlPlane {
         this.sessions = Objects.requireNonNull(sessions, "sessions");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.ids = new SessionIds(clock, new SecureRandom());
+        this.startedNanos = nowNanos();
     }
 
     public ControlPlane(ControlConfig config, AgentRegistry agents, SessionRegistry sessions) {
@@ -173,6 +180,7 @@ public final class ControlPlane {
             String host = c.hostId();
             if (!host.isEmpty() && connections.get(host) == c) {
                 connections.remove(host);
+                disconnectedAt.put(host, nowNanos());
                 log.info("host {} disconnected{}", host, status == null || status.isOk() ? ""
                         : ": " + status.getCode() + " " + status.getDescription());
                 // A stopped session waits only for connected hosts.
@@ -205,21 +213,31 @@ public final class ControlPlane {
         if (old != null) {
             old.close(Status.ABORTED.withDescription("replaced by a newer control stream of host " + hostId));
         }
+        disconnectedAt.remove(hostId);
         Set<String> running = new TreeSet<>(hello.getRunningSessionIdsList());
         log.info("host {} connected, running {}", hostId, running);
+        long now = nowNanos();
         for (String id : running) {
             Optional<SessionRecord> s = sessions.session(id);
             if (s.isEmpty()) {
                 push(c, stop(id, "unknown session"));
             } else if (s.get().isStopped() || s.get().isEnded()) {
                 push(c, stop(id, s.get().isStopped() ? s.get().stopReason() : "session ended"));
-            } else if (!s.get().pushedHosts().contains(hostId)) {
-                sessions.pushed(id, hostId);
+            } else {
+                if (!s.get().pushedHosts().contains(hostId)) {
+                    sessions.pushed(id, hostId);
+                }
+                if (s.get().isLostOn(hostId)) {
+                    sessions.status(SessionStatus.newBuilder().setSessionId(id).setHostId(hostId)
+                            .setState(SessionState.SESSION_STATE_RUNNING).setReason("back after it was lost")
+                            .setTimeUnixNanos(now).build());
+                    log.info("session {}: host {} is back", id, hostId);
+                }
             }
         }
-        long now = nowNanos();
         for (SessionRecord s : sessions.sessions(false)) {
-            if (s.isStopped() || running.contains(s.id()) || s.isDoneOn(hostId)
+            // A lost host that comes back without the session (its agent restarted) picks it up again.
+            if (s.isStopped() || running.contains(s.id()) || s.isDoneOn(hostId) && !s.isLostOn(hostId)
                     || !Selectors.matches(s.spec().getTarget(), hostId, host.labels())) {
                 continue;
             }
@@ -331,6 +349,56 @@ public final class ControlPlane {
             }
             log.info("session {} stopped", sessionId);
             endIfDone(sessions.session(sessionId).orElseThrow());
+        }
+    }
+
+    /**
+     * Marks as lost, in every session that has not ended, each host it was pushed to that has no control stream and
+     * has not been heard from for {@link ControlConfig#lostAfter()}; a session whose other hosts are done then
+     * ends. The collector calls this every second.
+     */
+    public void sweep() {
+        synchronized (lock) {
+            long now = nowNanos();
+            long bound = config.lostAfter().toNanos();
+            for (SessionRecord s : sessions.sessions(false)) {
+                if (s.isEnded()) {
+                    continue;
+                }
+                boolean changed = false;
+                for (String host : s.pushedHosts()) {
+                    if (connections.containsKey(host) || s.isDoneOn(host)) {
+                        continue;
+                    }
+                    long last = Math.max(startedNanos, Math.max(disconnectedAt.getOrDefault(host, 0L),
+                            agents.host(host).map(HostRecord::lastContactUnixNanos).orElse(0L)));
+                    if (now - last < bound) {
+                        continue;
+                    }
+                    String why = "no contact for " + Duration.ofNanos(now - last).toSeconds() + " s";
+                    sessions.status(SessionStatus.newBuilder().setSessionId(s.id()).setHostId(host)
+                            .setState(SessionState.SESSION_STATE_LOST).setReason(why).setTimeUnixNanos(now).build());
+                    log.warn("session {}: host {} lost ({}); the session goes on without it", s.id(), host, why);
+                    changed = true;
+                }
+                if (changed) {
+                    endIfDone(sessions.session(s.id()).orElseThrow());
+                }
+            }
+        }
+    }
+
+    /**
+     * Notes the final batches among {@code applied} (each the last a host sends of a session): the session's figures
+     * from that host are complete. Batches of sessions this collector does not know are left alone.
+     */
+    public void applied(List<Batch> applied) {
+        synchronized (lock) {
+            for (Batch b : applied) {
+                if (b.getFinalBatch() && sessions.session(b.getSessionId()).isPresent()) {
+                    sessions.complete(b.getSessionId(), b.getHostId());
+                }
+            }
         }
     }
 

@@ -83,6 +83,9 @@ final class RegistryRecords {
             out.writeString(6, s.stopReason());
             out.writeInt64(7, s.endedUnixNanos());
             out.writeString(8, s.endReason());
+            for (String h : s.completeHosts()) {
+                out.writeString(9, h);
+            }
         });
     }
 
@@ -95,6 +98,7 @@ final class RegistryRecords {
         String stopReason = "";
         long ended = 0;
         String endReason = "";
+        TreeSet<String> complete = new TreeSet<>();
         try {
             CodedInputStream in = CodedInputStream.newInstance(bytes);
             for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
@@ -113,6 +117,7 @@ final class RegistryRecords {
                     case (6 << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED -> stopReason = in.readString();
                     case (7 << 3) | WireFormat.WIRETYPE_VARINT -> ended = in.readInt64();
                     case (8 << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED -> endReason = in.readString();
+                    case (9 << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED -> complete.add(in.readString());
                     default -> in.skipField(tag);
                 }
             }
@@ -124,7 +129,7 @@ final class RegistryRecords {
             throw new IllegalStateException("stored record of session " + sessionId + " holds session '"
                     + spec.getSessionId() + "'");
         }
-        return new SessionRecord(spec, pushed, statuses, errors, stopped, stopReason, ended, endReason);
+        return new SessionRecord(spec, pushed, statuses, errors, stopped, stopReason, ended, endReason, complete);
     }
 
     private interface Writer {

@@ -8,7 +8,7 @@ import java.util.random.RandomGenerator;
  * until the year 2527) and 20 random bits, so ids sort by creation time as strings, and ids made by collectors (or
  * collector runs) at the same millisecond differ with high probability. Within one generator ids strictly increase.
  */
-final class SessionIds {
+public final class SessionIds {
     private static final char[] DIGITS = "0123456789abcdefghjkmnpqrstvwxyz".toCharArray();
     private static final int RANDOM_BITS = 20;
     static final int LENGTH = 13;
@@ -17,12 +17,12 @@ final class SessionIds {
     private final RandomGenerator random;
     private long last; // guarded by this
 
-    SessionIds(Clock clock, RandomGenerator random) {
+    public SessionIds(Clock clock, RandomGenerator random) {
         this.clock = clock;
         this.random = random;
     }
 
-    synchronized String next() {
+    public synchronized String next() {
         long millis = clock.millis();
         if (millis < 0 || millis >= 1L << (64 - RANDOM_BITS)) {
             throw new IllegalStateException("clock out of range for session ids: " + millis + " ms");

@@ -19,10 +19,11 @@ import org.fleettap.proto.v1.SessionStatus;
  *
  * @param stoppedUnixNanos when StopSession was called; 0 while not stopped
  * @param endedUnixNanos   when the collector found the session ended; 0 while it has not
+ * @param completeHosts    the hosts whose final batch the collector has applied: their figures are complete
  */
 public record SessionRecord(SessionSpec spec, SortedSet<String> pushedHosts, SortedMap<String, SessionStatus> statuses,
         SortedMap<String, CompileErrors> compileErrors, long stoppedUnixNanos, String stopReason, long endedUnixNanos,
-        String endReason) {
+        String endReason, SortedSet<String> completeHosts) {
     public SessionRecord {
         Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(stopReason, "stopReason");
@@ -30,11 +31,13 @@ public record SessionRecord(SessionSpec spec, SortedSet<String> pushedHosts, Sor
         pushedHosts = Collections.unmodifiableSortedSet(new TreeSet<>(pushedHosts));
         statuses = Collections.unmodifiableSortedMap(new TreeMap<>(statuses));
         compileErrors = Collections.unmodifiableSortedMap(new TreeMap<>(compileErrors));
+        completeHosts = Collections.unmodifiableSortedSet(new TreeSet<>(completeHosts));
     }
 
     /** A session just created: pushed nowhere, nothing reported. */
     public static SessionRecord created(SessionSpec spec) {
-        return new SessionRecord(spec, new TreeSet<>(), new TreeMap<>(), new TreeMap<>(), 0, "", 0, "");
+        return new SessionRecord(spec, new TreeSet<>(), new TreeMap<>(), new TreeMap<>(), 0, "", 0, "",
+                new TreeSet<>());
     }
 
     public String id() {
@@ -49,50 +52,66 @@ public record SessionRecord(SessionSpec spec, SortedSet<String> pushedHosts, Sor
         return endedUnixNanos != 0;
     }
 
-    /** True when {@code hostId}'s latest status says the session is over there (stopped or failed). */
+    /** True when {@code hostId}'s latest status says the session is over there (stopped, failed, or lost). */
     public boolean isDoneOn(String hostId) {
         SessionStatus s = statuses.get(hostId);
         return s != null && isTerminal(s.getState());
     }
 
+    /** True when the collector lost contact with {@code hostId} while it ran the session. */
+    public boolean isLostOn(String hostId) {
+        SessionStatus s = statuses.get(hostId);
+        return s != null && s.getState() == SessionState.SESSION_STATE_LOST;
+    }
+
     static boolean isTerminal(SessionState state) {
-        return state == SessionState.SESSION_STATE_STOPPED || state == SessionState.SESSION_STATE_FAILED;
+        return state == SessionState.SESSION_STATE_STOPPED || state == SessionState.SESSION_STATE_FAILED
+                || state == SessionState.SESSION_STATE_LOST;
     }
 
     SessionRecord withPushed(String hostId) {
         TreeSet<String> hosts = new TreeSet<>(pushedHosts);
         hosts.add(hostId);
         return new SessionRecord(spec, hosts, statuses, compileErrors, stoppedUnixNanos, stopReason,
-                endedUnixNanos, endReason);
+                endedUnixNanos, endReason, completeHosts);
     }
 
     SessionRecord withStatus(SessionStatus status) {
         TreeMap<String, SessionStatus> s = new TreeMap<>(statuses);
         s.put(status.getHostId(), status);
         return new SessionRecord(spec, pushedHosts, s, compileErrors, stoppedUnixNanos, stopReason,
-                endedUnixNanos, endReason);
+                endedUnixNanos, endReason, completeHosts);
     }
 
     SessionRecord withCompileErrors(CompileErrors errors) {
         TreeMap<String, CompileErrors> e = new TreeMap<>(compileErrors);
         e.put(errors.getHostId(), errors);
         return new SessionRecord(spec, pushedHosts, statuses, e, stoppedUnixNanos, stopReason,
-                endedUnixNanos, endReason);
+                endedUnixNanos, endReason, completeHosts);
     }
 
     SessionRecord withStopped(long unixNanos, String reason) {
         return new SessionRecord(spec, pushedHosts, statuses, compileErrors, unixNanos, reason, endedUnixNanos,
-                endReason);
+                endReason, completeHosts);
     }
 
     SessionRecord withEnded(long unixNanos, String reason) {
         return new SessionRecord(spec, pushedHosts, statuses, compileErrors, stoppedUnixNanos, stopReason, unixNanos,
-                reason);
+                reason, completeHosts);
+    }
+
+    SessionRecord withComplete(String hostId) {
+        TreeSet<String> hosts = new TreeSet<>(completeHosts);
+        hosts.add(hostId);
+        return new SessionRecord(spec, pushedHosts, statuses, compileErrors, stoppedUnixNanos, stopReason,
+                endedUnixNanos, endReason, hosts);
     }
 
     /** The session as QueryService.ListSessions shows it. */
     public SessionInfo toInfo() {
         return SessionInfo.newBuilder().setSpec(spec).addAllStatuses(statuses.values())
-                .addAllCompileErrors(compileErrors.values()).build();
+                .addAllCompileErrors(compileErrors.values()).addAllPushedHostIds(pushedHosts)
+                .setStoppedUnixNanos(stoppedUnixNanos).setStopReason(stopReason).setEndedUnixNanos(endedUnixNanos)
+                .setEndReason(endReason).addAllCompleteHostIds(completeHosts).build();
     }
 }

@@ -51,4 +51,9 @@ public interface SessionRegistry {
     default void ended(String sessionId, long unixNanos, String reason) {
         update(sessionId, s -> s.withEnded(unixNanos, reason));
     }
+
+    /** Records that the collector applied the host's final batch of the session. */
+    default void complete(String sessionId, String hostId) {
+        update(sessionId, s -> s.withComplete(hostId));
+    }
 }

@@ -44,11 +44,11 @@ final class Rows {
 
     /** The wire form of {@code l}, or null when nothing was lost. */
     static HostLosses losses(String host, Losses l) {
-        if (l.recordsLost() == 0 && l.eventsDropped() == 0 && l.spoolDroppedBatches() == 0) {
+        if (l.isEmpty()) {
             return null;
         }
         return HostLosses.newBuilder().setHostId(host).setLosses(LossCounters.newBuilder()
                 .setRecordsLost(l.recordsLost()).setEventsDropped(l.eventsDropped()))
-                .setSpoolDroppedBatches(l.spoolDroppedBatches()).build();
+                .setSpoolDroppedBatches(l.spoolDroppedBatches()).setMissingBatches(l.missingBatches()).build();
     }
 }

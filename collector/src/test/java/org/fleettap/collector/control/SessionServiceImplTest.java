@@ -237,4 +237,59 @@ class SessionServiceImplTest {
         }
         assertThat(collector.sessions.sessions(true)).isEmpty();
     }
+
+    /**
+     * A host that disconnects mid-session and is not heard from for lostAfter (30 s by default) is lost: the session
+     * goes on with the others and ends when they are done; a lost host that comes back running it is back.
+     */
+    @Test
+    void aHostSilentForLostAfterIsLostAndTheSessionEndsWithoutItUnlessItComesBack() throws Exception {
+        try (FakeAgent a = new FakeAgent(channel, "host-a").register(Map.of()).connect();
+                FakeAgent b = new FakeAgent(channel, "host-b").register(Map.of()).connect();
+                FakeAgent c = new FakeAgent(channel, "host-c").register(Map.of()).connect()) {
+            String id = start(Map.of());
+            for (FakeAgent f : List.of(a, b, c)) {
+                assertThat(f.nextStart()).isEqualTo(id);
+                f.status(id, SessionState.SESSION_STATE_RUNNING, "");
+            }
+            Await.until("three RUNNING", () -> record(id).statuses().size() == 3);
+            b.disconnect();
+            c.disconnect();
+            clock.advance(ControlConfig.DEFAULT_LOST_AFTER.minusSeconds(1));
+            collector.plane.sweep();
+            assertThat(record(id).isDoneOn("host-b")).as("not lost within the bound").isFalse();
+
+            clock.advance(Duration.ofSeconds(1));
+            collector.plane.sweep();
+            assertThat(record(id).statuses().get("host-b").getState()).isEqualTo(SessionState.SESSION_STATE_LOST);
+            assertThat(record(id).statuses().get("host-b").getReason()).isEqualTo("no contact for 30 s");
+            assertThat(record(id).isLostOn("host-c")).isTrue();
+            assertThat(record(id).isEnded()).as("host-a still runs it").isFalse();
+
+            // host-c comes back still running the session: it is back.
+            try (FakeAgent c2 = new FakeAgent(channel, "host-c").connect(id)) {
+                Await.until("host-c back", () -> !record(id).isLostOn("host-c"));
+                assertThat(record(id).statuses().get("host-c").getState())
+                        .isEqualTo(SessionState.SESSION_STATE_RUNNING);
+                assertThat(record(id).statuses().get("host-c").getReason()).isEqualTo("back after it was lost");
+                c2.status(id, SessionState.SESSION_STATE_STOPPED, "exit()");
+                a.status(id, SessionState.SESSION_STATE_STOPPED, "exit()");
+                Await.until("the session ended", () -> record(id).isEnded());
+            }
+            assertThat(record(id).endReason()).isEqualTo("ended on every host");
+            assertThat(record(id).isLostOn("host-b")).isTrue();
+        }
+    }
+
+    @Test
+    void aHostIsCompleteOnceItsFinalBatchIsAppliedAndTheRecordKeepsIt() {
+        String id = start(Map.of());
+        collector.plane.applied(List.of(org.fleettap.proto.v1.Batch.newBuilder().setSessionId(id).setHostId("h1")
+                .setSequence(1).build(), org.fleettap.proto.v1.Batch.newBuilder().setSessionId(id).setHostId("h2")
+                .setSequence(7).setFinalBatch(true).build(), org.fleettap.proto.v1.Batch.newBuilder()
+                .setSessionId("unknown").setHostId("h3").setSequence(1).setFinalBatch(true).build()));
+        assertThat(record(id).completeHosts()).containsExactly("h2");
+        assertThat(record(id).toInfo().getCompleteHostIdsList()).containsExactly("h2");
+        assertThat(RegistryRecords.decodeSession(id, RegistryRecords.encode(record(id)))).isEqualTo(record(id));
+    }
 }

@@ -160,7 +160,9 @@ class IngestEndToEndTest {
         assertThat(stats.applied()).isEqualTo(10);
         long resentDuplicates = acks.subList(5, 8).stream()
                 .filter(a -> a.getStatus() == AckStatus.ACK_STATUS_DUPLICATE).count();
-        assertThat(stats.duplicates()).isEqualTo(5 + resentDuplicates);
+        // The cancelled stream's 6..8 may still reach the writer after their resends: then they count as duplicates
+        // too, with no acknowledgement anyone reads.
+        assertThat(stats.duplicates()).isBetween(5 + resentDuplicates, 8L);
         AggregateQueryResponse all = query(ch, GroupBy.GROUP_BY_NONE);
         assertThat(all.getRows(0).getStats().getCount()).isEqualTo(totalCount(10));
         assertThat(all.getRows(0).getStats().getSum()).isEqualTo(totalSum(10));
@@ -173,7 +175,7 @@ class IngestEndToEndTest {
         int maxBatchBytes = 4096;
         ControlConfig control = new ControlConfig("test", ControlConfig.DEFAULT_HEARTBEAT_INTERVAL,
                 ControlConfig.DEFAULT_MAX_UNACKED_BATCHES, maxBatchBytes, ControlConfig.DEFAULT_MAX_SCRIPT_BYTES,
-                ControlConfig.DEFAULT_MAX_QUEUED_COMMANDS);
+                ControlConfig.DEFAULT_MAX_QUEUED_COMMANDS, ControlConfig.DEFAULT_LOST_AFTER);
         CollectorConfig config = CollectorConfig.of("127.0.0.1", 0, tmp.resolve("store"));
         Collector c = collector(config.withControl(control));
         ManagedChannel ch = channel(c);
@@ -213,7 +215,7 @@ class IngestEndToEndTest {
         CollectorConfig base = CollectorConfig.of("127.0.0.1", 0, tmp.resolve("store"));
         ControlConfig control = new ControlConfig("test", ControlConfig.DEFAULT_HEARTBEAT_INTERVAL, 2,
                 ControlConfig.DEFAULT_MAX_BATCH_BYTES, ControlConfig.DEFAULT_MAX_SCRIPT_BYTES,
-                ControlConfig.DEFAULT_MAX_QUEUED_COMMANDS);
+                ControlConfig.DEFAULT_MAX_QUEUED_COMMANDS, ControlConfig.DEFAULT_LOST_AFTER);
         // Three places for four streams of two each, and a byte bound below two batches.
         Collector c = collector(base.withControl(control)
                 .withIngest(base.ingest().withQueue(3, 300).withGroup(2, 1 << 20)));

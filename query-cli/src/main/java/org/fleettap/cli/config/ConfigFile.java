@@ -1,0 +1,139 @@
+package org.fleettap.cli.config;
+
+import java.io.StringReader;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+/**
+ * A daemon's YAML config file, read into settings that each remember where they were written.
+ *
+ * <p>The file is one mapping; its keys are the daemon's long option names without the dashes ({@code collector},
+ * {@code spool-max}, ...). A value is a scalar, a list of scalars (joined with commas, as the option takes them) or,
+ * for {@code labels}, a mapping of scalars ({@code {zone: eu-1}} is {@code zone=eu-1}). Nothing else: anchors
+ * referring to collections, nested mappings and tags are refused, so a file cannot mean two things. Parses bytes and
+ * does no I/O.
+ */
+public final class ConfigFile {
+    /** A file of settings is small; anything larger is a mistake. */
+    public static final int MAX_BYTES = 1 << 20;
+
+    /** One key and its value as the option would take it, with where it was written ("file:line:col"). */
+    public record Setting(String key, String value, String where) {}
+
+    private ConfigFile() {
+    }
+
+    /**
+     * Reads {@code bytes} (UTF-8) named {@code name} in messages.
+     *
+     * @throws ConfigException naming file:line:col for a malformed file, a duplicate key or a value of the wrong
+     *     shape
+     */
+    public static List<Setting> parse(String name, byte[] bytes) throws ConfigException {
+        if (bytes.length > MAX_BYTES) {
+            throw new ConfigException(name + ": larger than " + (MAX_BYTES >> 10) + " KiB; not a config file");
+        }
+        String text;
+        try {
+            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            throw new ConfigException(name + ": not UTF-8 text");
+        }
+        LoaderOptions options = new LoaderOptions();
+        options.setAllowDuplicateKeys(true); // found and reported below, with both places
+        options.setMaxAliasesForCollections(0);
+        options.setNestingDepthLimit(8);
+        options.setCodePointLimit(MAX_BYTES);
+        Node root;
+        try {
+            root = new Yaml(options).compose(new StringReader(text));
+        } catch (MarkedYAMLException e) {
+            Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+            String problem = e.getProblem() != null ? e.getProblem() : e.getMessage();
+            throw new ConfigException((m == null ? name : at(name, m)) + ": " + oneLine(problem));
+        } catch (YAMLException e) {
+            throw new ConfigException(name + ": " + oneLine(e.getMessage()));
+        }
+        if (root == null) {
+            return List.of();
+        }
+        if (!(root instanceof MappingNode map)) {
+            throw new ConfigException(at(name, root.getStartMark()) + ": expected settings as 'key: value' lines");
+        }
+        List<Setting> settings = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
+        for (NodeTuple t : map.getValue()) {
+            if (!(t.getKeyNode() instanceof ScalarNode k)) {
+                throw new ConfigException(at(name, t.getKeyNode().getStartMark()) + ": a key must be a name");
+            }
+            String where = at(name, k.getStartMark());
+            if (!seen.add(k.getValue())) {
+                throw new ConfigException(where + ": '" + k.getValue() + "' is set twice");
+            }
+            settings.add(new Setting(k.getValue(), value(name, k.getValue(), t.getValueNode()),
+                    at(name, t.getValueNode().getStartMark())));
+        }
+        return List.copyOf(settings);
+    }
+
+    private static String value(String name, String key, Node node) throws ConfigException {
+        if (node instanceof ScalarNode s) {
+            return s.getValue();
+        }
+        List<String> parts = new ArrayList<>();
+        if (node instanceof SequenceNode seq) {
+            for (Node item : seq.getValue()) {
+                parts.add(scalar(name, key, item));
+            }
+            return String.join(",", parts);
+        }
+        if (node instanceof MappingNode m && key.equals("labels")) {
+            for (NodeTuple t : m.getValue()) {
+                parts.add(scalar(name, key, t.getKeyNode()) + "=" + scalar(name, key, t.getValueNode()));
+            }
+            return String.join(",", parts);
+        }
+        throw new ConfigException(at(name, node.getStartMark()) + ": " + key + ": expected a value or a list of values");
+    }
+
+    private static String scalar(String name, String key, Node node) throws ConfigException {
+        if (node instanceof ScalarNode s) {
+            return s.getValue();
+        }
+        throw new ConfigException(at(name, node.getStartMark()) + ": " + key + ": expected a plain value here");
+    }
+
+    private static String at(String name, Mark m) {
+        return name + ":" + (m.getLine() + 1) + ":" + (m.getColumn() + 1);
+    }
+
+    private static String oneLine(String s) {
+        return s == null ? "malformed YAML" : s.strip().replaceAll("\\s*\\n\\s*", " ");
+    }
+
+    /** A config file that cannot be used; the message names file:line:col and says why. */
+    public static final class ConfigException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public ConfigException(String message) {
+            super(message);
+        }
+    }
+}
