@@ -1,6 +1,8 @@
 package org.fleettap.agent.export;
 
+import com.google.protobuf.CodedOutputStream;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
@@ -12,14 +14,28 @@ import org.fleettap.proto.v1.Batch;
 import org.fleettap.proto.v1.KeyPart;
 import org.fleettap.proto.v1.LossCounters;
 import org.fleettap.proto.v1.OutputLine;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns a running script into batches for the collector: every interval, the deltas of its statistics and
  * numbers ({@link ScriptExport}), the lines it printed ({@link OutputLines}), and the events the kernel lost, in a {@link Batch}
- * numbered per (host, session) from 1 and covering the window since the previous one. Batches with nothing in
- * them are not sent, except the last ({@code final_batch}). Runs on the session's thread.
+ * numbered per (host, session) from 1 and covering the window since the previous one; an interval whose deltas
+ * would make a batch larger than the collector takes is split over several batches of the same window. Batches with
+ * nothing in them are not sent, except the last ({@code final_batch}). Runs on the session's thread.
  */
 public final class Exporter {
+    private static final Logger log = LoggerFactory.getLogger(Exporter.class);
+    /**
+     * The collector's default {@code max_batch_bytes}: larger batches are rejected, and everything in them lost. A
+     * statistic of 1000 keys with values over a few decades is about 0.4 MB a second, so a longer interval, or a
+     * session thread that fell behind, would exceed it in one batch.
+     */
+    public static final int DEFAULT_MAX_BATCH_BYTES = 1 << 20;
+    /** Room for a batch's own fields (ids, window, counters) and one small delta. */
+    static final int MIN_MAX_BATCH_BYTES = 4 << 10;
+    /** The most the sequence number and the final flag, set last, add to a batch. */
+    private static final int NUMBERING_BYTES = 16;
     private final String hostId;
     private final String sessionId;
     private final ScriptExport script;
@@ -27,6 +43,7 @@ public final class Exporter {
     private final LongSupplier wallNanos;
     private final LongSupplier lostRecords;
     private final OutputLines lines;
+    private final int maxBatchBytes;
     private long sequence;
     private long windowStart;
     private long lostBefore;
@@ -38,6 +55,20 @@ public final class Exporter {
      */
     public Exporter(String hostId, String sessionId, ScriptExport script, OutputLines lines, Consumer<Batch> sink,
             LongSupplier wallNanos, LongSupplier lostRecords) {
+        this(hostId, sessionId, script, lines, sink, wallNanos, lostRecords, DEFAULT_MAX_BATCH_BYTES);
+    }
+
+    /**
+     * @param maxBatchBytes the largest batch the collector takes: the deltas of one interval are split over as many
+     *     batches as it takes (each numbered, all with the same window; output lines and lost events go in the
+     *     first), so that none is larger, unless a single delta is
+     */
+    public Exporter(String hostId, String sessionId, ScriptExport script, OutputLines lines, Consumer<Batch> sink,
+            LongSupplier wallNanos, LongSupplier lostRecords, int maxBatchBytes) {
+        if (maxBatchBytes < MIN_MAX_BATCH_BYTES) {
+            throw new IllegalArgumentException("maxBatchBytes " + maxBatchBytes + " is below " + MIN_MAX_BATCH_BYTES);
+        }
+        this.maxBatchBytes = maxBatchBytes;
         this.lines = Objects.requireNonNull(lines, "lines");
         this.hostId = Objects.requireNonNull(hostId, "hostId");
         this.sessionId = Objects.requireNonNull(sessionId, "sessionId");
@@ -97,19 +128,43 @@ public final class Exporter {
             return;
         }
         long end = Math.max(windowStart, wallNanos.getAsLong());
-        Batch.Builder b = Batch.newBuilder().setHostId(hostId).setSessionId(sessionId).setSequence(++sequence)
-                .setWindowStartUnixNanos(windowStart).setWindowEndUnixNanos(end).addAllOutput(printed)
-                .setLosses(LossCounters.newBuilder().setRecordsLost(lostNow)).setFinalBatch(last);
+        List<Batch.Builder> parts = new ArrayList<>();
+        Batch.Builder b = newBatch(end).addAllOutput(printed).setLosses(LossCounters.newBuilder()
+                .setRecordsLost(lostNow));
+        parts.add(b);
+        int size = b.build().getSerializedSize() + NUMBERING_BYTES;
         for (ScriptExport.Delta d : deltas) {
             AggregateDelta.Builder a = AggregateDelta.newBuilder().setName(d.name()).setAggregate(d.aggregate().toProto());
             for (Object k : d.key()) {
                 a.addKey(k instanceof String s ? KeyPart.newBuilder().setStringValue(s)
                         : KeyPart.newBuilder().setIntValue((Long) k));
             }
-            b.addAggregates(a);
+            AggregateDelta delta = a.build();
+            int bytes = CodedOutputStream.computeMessageSize(Batch.AGGREGATES_FIELD_NUMBER, delta);
+            if (size + bytes > maxBatchBytes && b.getAggregatesCount() > 0) {
+                b = newBatch(end);
+                parts.add(b);
+                size = b.build().getSerializedSize() + NUMBERING_BYTES;
+            }
+            b.addAggregates(delta);
+            size += bytes;
+        }
+        for (int i = 0; i < parts.size(); i++) {
+            Batch part = parts.get(i).setSequence(++sequence).setFinalBatch(last && i == parts.size() - 1).build();
+            if (part.getSerializedSize() > maxBatchBytes) {
+                log.warn("batch {} of session {} is {} bytes, over the {} the collector takes, with its one aggregate"
+                        + " delta: it will be rejected", part.getSequence(), sessionId, part.getSerializedSize(),
+                        maxBatchBytes);
+            }
+            sink.accept(part);
         }
         lostBefore = lost;
         windowStart = end;
-        sink.accept(b.build());
+    }
+
+    /** A batch of this host and session for the window ending at {@code end}, not numbered yet. */
+    private Batch.Builder newBatch(long end) {
+        return Batch.newBuilder().setHostId(hostId).setSessionId(sessionId).setWindowStartUnixNanos(windowStart)
+                .setWindowEndUnixNanos(end);
     }
 }

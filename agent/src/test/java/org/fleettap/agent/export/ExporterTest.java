@@ -18,6 +18,8 @@ import org.fleettap.agent.probe.ProbeResolver;
 import org.fleettap.agent.script.Compilation;
 import org.fleettap.agent.script.Frontend;
 import org.fleettap.agent.script.Source;
+import org.fleettap.agent.session.EventContext;
+import org.fleettap.agent.session.Handler;
 import org.fleettap.agent.session.Session;
 import org.fleettap.agent.target.Target;
 import org.fleettap.agent.testing.Fixtures;
@@ -88,6 +90,73 @@ class ExporterTest {
         assertThat(merged.get("pairs[7, k]").count()).isEqualTo(10000);
         assertThat(merged.get("pairs[7, k]").sum()).isEqualTo(-10000);
         assertThat(printed).containsExactly("started", "10000 calls");
+    }
+
+    @Test
+    void anIntervalLargerThanTheCollectorTakesIsSplitOverBatchesOfOneWindow() throws Exception {
+        // 400 keys, each with values over three decades: about 40 bytes a key, far over 4 KiB in all.
+        String text = "global s, n\nprobe timer.s(1000) { n++; s[n % 40, sprintf(\"f%d\", (n / 40) % 10)] <<< n * 37 }\n";
+        Compilation c = Frontend.check(new Source("split.stp", text));
+        assertThat(c.succeeded()).as(c.format()).isTrue();
+        OutputLines lines = new OutputLines();
+        CompiledScript compiled = ScriptCompiler.compile(c.script().orElseThrow(),
+                ProbeResolver.forTarget(Target.all()), lines.stream());
+        List<Batch> batches = new ArrayList<>();
+        long[] clock = {1_000_000_000L};
+        long[] lost = {0};
+        int max = 4096;
+        Exporter exporter = new Exporter("host-a", "s-1", compiled.export(), lines, batches::add,
+                () -> clock[0] += 1000, () -> lost[0], max);
+        Handler handler = compiled.plan().timers().get(0).handler();
+        EventContext ctx = EventContext.detached();
+        for (int i = 0; i < 4000; i++) {
+            handler.handle(ctx);
+        }
+        lost[0] = 5;
+        exporter.flush();
+        int firstInterval = batches.size();
+        assertThat(firstInterval).as("4000 events over 400 keys in batches of at most %d bytes", max)
+                .isGreaterThan(2);
+        for (int i = 0; i < 400; i++) {
+            handler.handle(ctx);
+        }
+        exporter.finish();
+
+        Map<String, MergeableAggregate> merged = new HashMap<>();
+        long nChange = 0;
+        for (int i = 0; i < batches.size(); i++) {
+            Batch b = batches.get(i);
+            assertThat(b.getSerializedSize()).as("batch %d", i + 1).isLessThanOrEqualTo(max);
+            assertThat(b.getSequence()).isEqualTo(i + 1);
+            assertThat(b.getFinalBatch()).isEqualTo(i == batches.size() - 1);
+            assertThat(b.getLosses().getRecordsLost()).as("lost events counted once").isEqualTo(i == 0 ? 5 : 0);
+            Batch first = batches.get(i < firstInterval ? 0 : firstInterval);
+            assertThat(b.getWindowStartUnixNanos()).isEqualTo(first.getWindowStartUnixNanos());
+            assertThat(b.getWindowEndUnixNanos()).isEqualTo(first.getWindowEndUnixNanos());
+            for (AggregateDelta d : b.getAggregatesList()) {
+                if (d.getName().equals("n")) {
+                    nChange += MergeableAggregate.fromProto(d.getAggregate()).sum();
+                    continue;
+                }
+                String key = d.getKey(0).getIntValue() + "/" + d.getKey(1).getStringValue();
+                merged.computeIfAbsent(key, k -> new MergeableAggregate())
+                        .merge(MergeableAggregate.fromProto(d.getAggregate()));
+            }
+        }
+        assertThat(batches.get(firstInterval).getWindowStartUnixNanos())
+                .isEqualTo(batches.get(0).getWindowEndUnixNanos());
+        assertThat(nChange).as("the number n, exported as its changes").isEqualTo(4400);
+        assertThat(merged).hasSize(400);
+        long count = 0;
+        long sum = 0;
+        for (MergeableAggregate a : merged.values()) {
+            count += a.count();
+            sum += a.sum();
+        }
+        assertThat(count).isEqualTo(4400);
+        assertThat(sum).as("37 * (1 + 2 + ... + 4400)").isEqualTo(37L * 4400 * 4401 / 2);
+        assertThat(merged.get("1/f0").count()).as("n = 1, 401, 801, ... 4001: n %% 40 = 1, (n / 40) %% 10 = 0")
+                .isEqualTo(11);
     }
 
     /**

@@ -43,15 +43,26 @@ import org.slf4j.LoggerFactory;
  * <p>A record whose value is not a {@code Batch} is counted and skipped (its offset advances like any other). A
  * batch Kafka holds twice (an agent's resend after a failed delivery) is a DUPLICATE by its (host, session,
  * sequence). When a store write fails, nothing of it was applied: the consumer goes back to the stored offsets and
- * reads the records again after a pause.
+ * reads the records again after a pause; what had been read after them is dropped unwritten and read again too.
  *
- * <p>One thread polls and applies through the {@link AppliedFeed} (which tells live queries).
+ * <p>One thread polls and parses; another ({@link GroupWriter}) applies through the {@link AppliedFeed} (which tells
+ * live queries), one poll's batches per write, while the next poll is read and parsed. A poll holds up to {@code
+ * maxPollRecords} records, fetched up to {@link #PARTITION_FETCH_BYTES} per partition unless configured otherwise:
+ * the more batches one write holds, the fewer syncs and rollup rewrites per batch.
  */
 public final class KafkaIngest implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KafkaIngest.class);
     static final String THREAD_NAME = "fleettap-kafka-ingest";
+    static final String WRITER_THREAD_NAME = "fleettap-kafka-writer";
     private static final Duration RETRY_DELAY = Duration.ofSeconds(1);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    /**
+     * Kafka's {@code max.partition.fetch.bytes} unless the configuration sets it: Kafka's default of 1 MiB holds
+     * fewer than 100 batches of 100 keys (about 12 KB each), so a poll of one busy partition could never fill
+     * {@code maxPollRecords} and the store wrote small groups (each write costs a sync and, with rollups, a rewrite
+     * of every rollup window the group touches).
+     */
+    static final int PARTITION_FETCH_BYTES = 8 << 20;
 
     private final KafkaIngestConfig config;
     private final Store store;
@@ -67,6 +78,9 @@ public final class KafkaIngest implements AutoCloseable {
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong malformed = new AtomicLong();
     private final AtomicLong failedWrites = new AtomicLong();
+    // Used on the consumer's thread only.
+    private GroupWriter writer;
+    private long readEpoch;
 
     private KafkaIngest(KafkaIngestConfig config, Store store, AppliedFeed feed) {
         this.config = config;
@@ -128,23 +142,40 @@ public final class KafkaIngest implements AutoCloseable {
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(config.maxPollRecords()));
         p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "fleettap-collector");
+        p.putIfAbsent(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(PARTITION_FETCH_BYTES));
         return p;
     }
 
     private void run() {
+        GroupWriter w = new GroupWriter(WRITER_THREAD_NAME, (batches, offsets) -> feed.apply(store, batches, offsets),
+                this::written, this::writeFailed);
+        writer = w;
+        readEpoch = w.epoch();
         try {
             consumer.subscribe(List.of(config.topic()), new ConsumerRebalanceListener() {
                 @Override
                 public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
                     log.debug("Kafka partitions revoked: {}", partitions);
+                    quiesce();
                 }
 
                 @Override
                 public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
-                    seekToStored(partitions);
+                    log.debug("Kafka partitions assigned: {}", partitions);
+                    quiesce();
+                    seekToStored(consumer.assignment());
                 }
             });
             while (closing.getCount() > 0) {
+                if (w.epoch() != readEpoch) {
+                    // A write failed: nothing of it was applied, nor of what was read after it.
+                    if (pause()) {
+                        break;
+                    }
+                    quiesce();
+                    seekToStored(consumer.assignment());
+                }
+                commit(w.takeCommit());
                 ConsumerRecords<byte[], byte[]> polled;
                 try {
                     polled = consumer.poll(config.pollTimeout());
@@ -157,15 +188,22 @@ public final class KafkaIngest implements AutoCloseable {
                     }
                     continue;
                 }
-                if (!polled.isEmpty()) {
-                    ingest(polled);
+                if (!polled.isEmpty() && !w.put(parse(polled, readEpoch))) {
+                    break;
                 }
             }
         } catch (WakeupException e) {
             // closing
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             log.error("Kafka ingest from topic {} stopped by an unexpected failure", config.topic(), e);
         } finally {
+            try {
+                w.stop(CLOSE_TIMEOUT.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             try {
                 consumer.close(CloseOptions.timeout(Duration.ofSeconds(5)));
             } catch (RuntimeException e) {
@@ -174,7 +212,18 @@ public final class KafkaIngest implements AutoCloseable {
         }
     }
 
-    private void ingest(ConsumerRecords<byte[], byte[]> polled) {
+    /** Drops what was read and not written yet, and waits for the write in progress; the store's offsets are final. */
+    private void quiesce() {
+        try {
+            readEpoch = writer.quiesce();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WakeupException();
+        }
+    }
+
+    /** The batches in one poll's records, and the offsets after them; records that are not batches are counted. */
+    private static GroupWriter.Group parse(ConsumerRecords<byte[], byte[]> polled, long epoch) {
         List<Batch> batches = new ArrayList<>(polled.count());
         Map<KafkaPartition, Long> offsets = new LinkedHashMap<>();
         Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
@@ -195,20 +244,11 @@ public final class KafkaIngest implements AutoCloseable {
                         r.partition(), r.offset(), r.value().length, e.getMessage());
             }
         }
-        List<ApplyResult> results;
-        try {
-            results = feed.apply(store, batches, offsets);
-        } catch (RuntimeException e) {
-            failedWrites.incrementAndGet();
-            log.error("storing {} batches from Kafka topic {} failed; reading them again from the stored offsets in {}",
-                    batches.size(), config.topic(), RETRY_DELAY, e);
-            if (!pause()) {
-                seekToStored(consumer.assignment());
-            }
-            return;
-        }
-        records.addAndGet(polled.count());
-        malformed.addAndGet(bad);
+        return new GroupWriter.Group(epoch, batches, offsets, commit, polled.count(), bad);
+    }
+
+    /** On the writer's thread: {@code g} was applied. Records are counted last (tests wait for them). */
+    private void written(GroupWriter.Group g, List<ApplyResult> results) {
         for (ApplyResult r : results) {
             switch (r.status()) {
                 case ACK_STATUS_APPLIED -> applied.incrementAndGet();
@@ -216,7 +256,22 @@ public final class KafkaIngest implements AutoCloseable {
                 default -> rejected.incrementAndGet();
             }
         }
-        consumer.commitAsync(commit, (committed, e) -> {
+        malformed.addAndGet(g.malformed());
+        records.addAndGet(g.records());
+    }
+
+    /** On the writer's thread: a store write failed; the consumer goes back to the stored offsets. */
+    private void writeFailed(RuntimeException e) {
+        failedWrites.incrementAndGet();
+        log.error("storing batches from Kafka topic {} failed; reading them again from the stored offsets in {}",
+                config.topic(), RETRY_DELAY, e);
+    }
+
+    private void commit(Map<TopicPartition, OffsetAndMetadata> offsets) {
+        if (offsets.isEmpty()) {
+            return;
+        }
+        consumer.commitAsync(offsets, (committed, e) -> {
             if (e != null) {
                 log.debug("committing offsets to Kafka group {} (for monitoring only) failed", config.groupId(), e);
             }
