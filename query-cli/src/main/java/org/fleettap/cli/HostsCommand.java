@@ -43,13 +43,33 @@ final class HostsCommand implements Callable<Integer> {
     }
 
     static String table(List<HostInfo> hosts) {
-        Table t = new Table(List.of("HOST", "LABELS", "CONNECTED", "LAST CONTACT"), false, false, false, false);
+        Table t = new Table(List.of("HOST", "LABELS", "CONNECTED", "LAST CONTACT", "KERNEL", "PROBES"), false, false,
+                false, false, false, false);
         for (HostInfo h : hosts) {
             String labels = new TreeMap<>(h.getLabelsMap()).entrySet().stream()
                     .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining(","));
             t.add(List.of(h.getHostId(), labels.isEmpty() ? "-" : labels, h.getConnected() ? "yes" : "no",
-                    Times.format(h.getLastHeartbeatUnixNanos())));
+                    Times.format(h.getLastHeartbeatUnixNanos()),
+                    h.getKernelVersion().isEmpty() ? "-" : h.getKernelVersion(), probes(h.getCapabilities())));
         }
         return t.render();
+    }
+
+    /** What the host's kernel lets its agent probe with, e.g. "uprobes,tracefs,bpf"; "-" for nothing reported. */
+    static String probes(org.fleettap.proto.v1.Capabilities c) {
+        List<String> have = new java.util.ArrayList<>();
+        if (c.getUprobePmu()) {
+            have.add("uprobes");
+        }
+        if (c.getTracefs()) {
+            have.add("tracefs");
+        }
+        if (c.getKprobes()) {
+            have.add("kprobes");
+        }
+        if (c.getBpf()) {
+            have.add("bpf");
+        }
+        return have.isEmpty() ? "-" : String.join(",", have);
     }
 }

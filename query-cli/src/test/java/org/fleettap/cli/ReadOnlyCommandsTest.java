@@ -127,13 +127,14 @@ class ReadOnlyCommandsTest {
     @Test
     void hostsListsLabelsConnectionAndLastContact() {
         collector.agents.register(RegisterRequest.newBuilder().setHostId("web1").putLabels("zone", "eu-1")
-                .putLabels("role", "web").build(), T0);
+                .putLabels("role", "web").setKernelVersion("6.18.4").setCapabilities(org.fleettap.proto.v1.Capabilities
+                        .newBuilder().setUprobePmu(true).setTracefs(true).setBpf(true)).build(), T0);
         collector.agents.register(RegisterRequest.newBuilder().setHostId("db1").build(), T0 + 61_000_000_000L);
         Run r = fleettap("hosts", "--collector", collector.address());
         assertThat(r.stdout()).isEqualTo(""
-                + "HOST  LABELS              CONNECTED  LAST CONTACT\n"
-                + "db1   -                   no         2024-05-01T12:01:01Z\n"
-                + "web1  role=web,zone=eu-1  no         2024-05-01T12:00:00Z\n");
+                + "HOST  LABELS              CONNECTED  LAST CONTACT          KERNEL  PROBES\n"
+                + "db1   -                   no         2024-05-01T12:01:01Z  -       -\n"
+                + "web1  role=web,zone=eu-1  no         2024-05-01T12:00:00Z  6.18.4  uprobes,tracefs,bpf\n");
         assertThat(r.exit()).isZero();
         Run selected = fleettap("hosts", "--collector", collector.address(), "--hosts", "zone=eu-1", "-o", "json");
         assertThat(selected.stdout()).contains("\"host_id\": \"web1\"").doesNotContain("db1");

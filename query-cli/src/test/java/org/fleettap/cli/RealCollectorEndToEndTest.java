@@ -106,8 +106,9 @@ class RealCollectorEndToEndTest {
         }
         try (Capture c = Capture.install()) {
             assertThat(Capture.fleettap("hosts", "--collector", address())).isZero();
-            assertThat(c.stdout()).startsWith("HOST       LABELS     CONNECTED  LAST CONTACT\n"
-                    + "real-host  role=real  yes        ");
+            assertThat(c.stdout()).startsWith("HOST       LABELS     CONNECTED  LAST CONTACT          KERNEL")
+                    .contains("\nreal-host  role=real  yes        ")
+                    .contains("  " + System.getProperty("os.version") + "  uprobes,tracefs");
             assertThat(Capture.fleettap("sessions", "--collector", address(), "--all")).isZero();
             assertThat(c.stdout()).contains(id + "  -e      role=real  ").endsWith("  1 stopped\n");
         }
