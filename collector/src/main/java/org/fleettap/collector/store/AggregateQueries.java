@@ -27,17 +27,24 @@ import org.rocksdb.Snapshot;
  * iterator already left it (as it does when the last segment reaches the series' last windows, the
  * hour windows of an hour-aligned range). So it reads the windows of the range and about one seek
  * per segment and series, never the statistic's other windows. Everything is read from one snapshot, so a query
- * that runs during ingest sees each batch wholly or not at all. Safe to call from any thread.
+ * that runs during ingest sees each batch wholly or not at all; the rollup windows' deltas that
+ * ingest has not yet written ({@link PendingRollups}) are merged in as the snapshot is taken, under
+ * the store's write lock. Safe to call from any thread.
  */
 final class AggregateQueries {
     private final RocksDB db;
     private final ColumnFamilyHandle aggregates;
     private final boolean rollup;
+    /** The store's write lock: held, nothing is written, and the pending rollups match the database. */
+    private final Object writeLock;
+    private final Ingest ingest;
 
-    AggregateQueries(RocksDB db, ColumnFamilyHandle aggregates, boolean rollup) {
+    AggregateQueries(RocksDB db, ColumnFamilyHandle aggregates, boolean rollup, Object writeLock, Ingest ingest) {
         this.db = db;
         this.aggregates = aggregates;
         this.rollup = rollup;
+        this.writeLock = writeLock;
+        this.ingest = ingest;
     }
 
     /** A group's identity (encoded host and key, empty when not grouped by them) and what it merged. */
@@ -70,7 +77,18 @@ final class AggregateQueries {
         List<byte[]> hostFilter = q.hosts().stream().map(h -> new OrderedKey.Writer().putString(h).toBytes())
                 .sorted(Arrays::compareUnsigned).toList();
         Map<ByteKey, Group> groups = new HashMap<>();
-        Snapshot snapshot = db.getSnapshot();
+        Snapshot snapshot;
+        synchronized (writeLock) {
+            snapshot = db.getSnapshot();
+            try {
+                if (rollup) {
+                    mergePending(q, segments, statistic, hostFilter, groups);
+                }
+            } catch (RuntimeException e) {
+                db.releaseSnapshot(snapshot);
+                throw e;
+            }
+        }
         try (Slice upper = new Slice(OrderedKey.prefixEnd(statistic));
                 ReadOptions ro = new ReadOptions().setSnapshot(snapshot).setIterateUpperBound(upper);
                 RocksIterator it = db.newIterator(aggregates, ro)) {
@@ -120,6 +138,24 @@ final class AggregateQueries {
             db.releaseSnapshot(snapshot);
         }
         return rows(q, groups);
+    }
+
+    /** Merges the rollup deltas not yet in the snapshot's windows into the groups. */
+    private void mergePending(AggregateQuery q, List<RangePlan.Segment> segments, byte[] statistic,
+            List<byte[]> hostFilter, Map<ByteKey, Group> groups) {
+        ingest.forEachPending(statistic, (k, sum) -> {
+            AggregateKeys.Parsed p = AggregateKeys.parse(k, statistic.length);
+            byte[] host = Arrays.copyOfRange(k, p.hostStart(), p.seriesEnd());
+            if (!hostFilter.isEmpty() && !contains(hostFilter, host)) {
+                return;
+            }
+            for (RangePlan.Segment s : segments) {
+                if (s.resolution() == p.resolution() && p.start() >= s.from() && p.start() < s.to()) {
+                    group(groups, q, k, p, host).aggregate.merge(sum);
+                    return;
+                }
+            }
+        });
     }
 
     private static Group group(Map<ByteKey, Group> groups, AggregateQuery q, byte[] k, AggregateKeys.Parsed p,

@@ -63,9 +63,10 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Exactly once</h2>
  *
- * {@link #applyAll} writes the batches' aggregate deltas (merged into the stored windows of every
- * resolution), output lines, losses and new applied sequences, and the Kafka offsets, in one
- * RocksDB {@code WriteBatch} written with {@code sync}: when it returns APPLIED, the batch is on
+ * {@link #applyAll} writes the batches' aggregate deltas (as 1 s window entries, and with rollup on
+ * a record of what the 1 min and 1 h windows still lack, see {@link Ingest}), output lines, losses
+ * and new applied sequences, and the Kafka offsets, in one RocksDB {@code WriteBatch} written with
+ * {@code sync}: when it returns APPLIED, the batch is on
  * disk (the write-ahead log is fsynced), and after a crash it is there wholly or not at all, the
  * record that it was applied included. A batch whose sequence is at most the applied one for its
  * (host, session) is a DUPLICATE and changes nothing. Batches of a (host, session) must therefore
@@ -79,8 +80,9 @@ import org.slf4j.LoggerFactory;
  *
  * Every method is safe to call from any thread. The write methods ({@link #apply}, {@link #applyAll},
  * {@link #compactExpired}) read, merge and write aggregates and are serialized on one lock: call
- * them from one ingest thread to keep that lock uncontended. Queries read a snapshot and run in
- * parallel with each other and with ingest. {@link #close} waits for running calls; calls after it
+ * them from one ingest thread to keep that lock uncontended. Queries take a snapshot and the rollup
+ * deltas not yet written to their windows under that lock (so a query waits for a running write),
+ * then read the snapshot in parallel with each other and with ingest. {@link #close} waits for running calls; calls after it
  * throw {@link IllegalStateException}.
  */
 public final class Store implements AutoCloseable {
@@ -133,9 +135,9 @@ public final class Store implements AutoCloseable {
         this.registry = handles.get(REGISTRY);
         this.syncWrites = syncWrites;
         this.unsyncedWrites = unsyncedWrites;
-        this.ingest = new Ingest(db, aggregates, output, applied, syncWrites, options.rollups(),
+        this.ingest = new Ingest(db, aggregates, output, applied, syncWrites, options.rollup(),
                 options.rollupCacheEntries());
-        this.queries = new AggregateQueries(db, aggregates, options.rollup());
+        this.queries = new AggregateQueries(db, aggregates, options.rollup(), writeLock, ingest);
     }
 
     /**
@@ -178,8 +180,11 @@ public final class Store implements AutoCloseable {
             checkSchema(db);
             WriteOptions syncWrites = track(resources, new WriteOptions().setSync(true));
             WriteOptions unsyncedWrites = track(resources, new WriteOptions());
+            Store store = new Store(dir, options, db, resources, handles, syncWrites, unsyncedWrites);
+            // Rollup windows left pending by a crash (or by a store opened with rollup off) are written now.
+            store.ingest.flushAll();
             log.info("opened store at {}", dir);
-            return new Store(dir, options, db, resources, handles, syncWrites, unsyncedWrites);
+            return store;
         } catch (RocksDBException | IOException | StoreException e) {
             closeAll(resources);
             throw new StoreException("opening store at " + dir + ": " + e.getMessage(), e);
@@ -273,10 +278,18 @@ public final class Store implements AutoCloseable {
         return withOpen(() -> {
             org.fleettap.aggregate.MergeableAggregate merged = new org.fleettap.aggregate.MergeableAggregate();
             boolean[] found = {false};
-            scan(aggregates, prefix, "a window", (k, v) -> {
-                merged.merge(StoredAggregates.read(k, v));
-                found[0] = true;
-            });
+            synchronized (writeLock) {
+                scan(aggregates, prefix, "a window", (k, v) -> {
+                    merged.merge(StoredAggregates.read(k, v));
+                    found[0] = true;
+                });
+                org.fleettap.aggregate.MergeableAggregate pending =
+                        r == Resolution.SECOND ? null : ingest.pendingWindow(prefix);
+                if (pending != null) {
+                    merged.merge(pending);
+                    found[0] = true;
+                }
+            }
             return found[0] ? Optional.of(merged) : Optional.empty();
         });
     }
@@ -510,6 +523,8 @@ public final class Store implements AutoCloseable {
             synchronized (writeLock) {
                 long now = options.nowUnixNanos();
                 try {
+                    // Retention may delete 1 s entries whose deltas are pending: write them first.
+                    ingest.flushAll();
                     ingest.clearCaches();
                     int ranges = Retention.compact(db, aggregates, output, options, now, syncWrites);
                     log.debug("retention: deleted {} ranges in {}", ranges, dir);
@@ -521,7 +536,23 @@ public final class Store implements AutoCloseable {
         });
     }
 
-    /** Closes the database (waiting for running calls). Idempotent. */
+    /**
+     * Closes the database as a crash would after the last write: without writing the pending rollup
+     * windows. For tests of recovery.
+     */
+    void closeWithoutFlushing() {
+        lifecycle.writeLock().lock();
+        try {
+            if (!closed) {
+                closed = true;
+                closeAll(resources);
+            }
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+    }
+
+    /** Closes the database (waiting for running calls), writing the pending rollup windows first. Idempotent. */
     @Override
     public void close() {
         lifecycle.writeLock().lock();
@@ -530,6 +561,14 @@ public final class Store implements AutoCloseable {
                 return;
             }
             closed = true;
+            synchronized (writeLock) {
+                try {
+                    ingest.flushAll();
+                } catch (StoreException e) {
+                    log.warn("closing store at {}: pending rollup windows not written (they will be when it opens)",
+                            dir, e);
+                }
+            }
             closeAll(resources);
             log.info("closed store at {}", dir);
         } finally {

@@ -70,6 +70,59 @@ class RollupAndRetentionTest {
         }
     }
 
+    /**
+     * Rollup windows are written lazily (when the host's batches reach another minute); until then
+     * their deltas are pending. Crashes after any write lose none and count none twice.
+     */
+    @Test
+    void pendingRollupsSurviveCrashesExactlyOnce() {
+        List<Batch> batches = seconds("h1", 150);
+        StoreOptions options = StoreOptions.defaults();
+        Store store = Store.open(dir, options);
+        try {
+            for (int i = 0; i < 30; i++) {
+                store.apply(batches.get(i));
+            }
+            assertThat(window(store, Resolution.MINUTE, T0)).contains(merged(0, 30));
+            assertThat(window(store, Resolution.HOUR, T0)).contains(merged(0, 30));
+            assertThat(store.aggregates(AggregateQuery.of("s", "lat").withRange(T0, T0 + HOUR)).rows())
+                    .singleElement().extracting(Row::aggregate).isEqualTo(merged(0, 30));
+
+            store.closeWithoutFlushing();
+            store = Store.open(dir, options);
+            assertThat(window(store, Resolution.MINUTE, T0)).contains(merged(0, 30));
+            // Into the next minute: the first minute is written, one group at a time and several at once.
+            for (int i = 30; i < 70; i++) {
+                store.apply(batches.get(i));
+            }
+            store.applyAll(batches.subList(70, 125), Map.of());
+            assertThat(window(store, Resolution.MINUTE, T0)).contains(merged(0, 60));
+            assertThat(window(store, Resolution.MINUTE, T0 + MINUTE)).contains(merged(60, 120));
+            assertThat(window(store, Resolution.MINUTE, T0 + 2 * MINUTE)).contains(merged(120, 125));
+
+            store.closeWithoutFlushing();
+            store = Store.open(dir, options);
+            store.applyAll(batches.subList(125, 150), Map.of());
+            // Resent after the crash: duplicates, counted once.
+            assertThat(store.applyAll(batches.subList(100, 150), Map.of())).extracting(ApplyResult::status)
+                    .containsOnly(org.fleettap.proto.v1.AckStatus.ACK_STATUS_DUPLICATE);
+            assertThat(window(store, Resolution.MINUTE, T0 + MINUTE)).contains(merged(60, 120));
+            assertThat(window(store, Resolution.MINUTE, T0 + 2 * MINUTE)).contains(merged(120, 150));
+            assertThat(window(store, Resolution.HOUR, T0)).contains(merged(0, 150));
+            assertThat(store.aggregates(AggregateQuery.of("s", "lat").withRange(T0, T0 + HOUR)).rows())
+                    .singleElement().extracting(Row::aggregate).isEqualTo(merged(0, 150));
+            assertThat(store.aggregates(AggregateQuery.of("s", "lat").withRange(T0 + MINUTE, T0 + 3 * MINUTE))
+                    .rows()).singleElement().extracting(Row::aggregate).isEqualTo(merged(60, 150));
+        } finally {
+            store.close();
+        }
+        // Closed properly, the windows are all written and no rollup record is left.
+        try (Store reopened = Store.open(dir, options.withRollup(false))) {
+            assertThat(window(reopened, Resolution.HOUR, T0)).contains(merged(0, 150));
+            assertThat(window(reopened, Resolution.MINUTE, T0 + 2 * MINUTE)).contains(merged(120, 150));
+        }
+    }
+
     @Test
     void withoutRollupOnlySecondsAreStored() {
         try (Store store = Store.open(dir, StoreOptions.defaults().withRollup(false))) {
