@@ -143,15 +143,18 @@ final class AggregateQueries {
     /** Merges the rollup deltas not yet in the snapshot's windows into the groups. */
     private void mergePending(AggregateQuery q, List<RangePlan.Segment> segments, byte[] statistic,
             List<byte[]> hostFilter, Map<ByteKey, Group> groups) {
-        ingest.forEachPending(statistic, (k, sum) -> {
+        ingest.forEachPending(statistic, m -> {
+            byte[] k = AggregateKeys.window(m.series(), Resolution.MINUTE, m.start());
             AggregateKeys.Parsed p = AggregateKeys.parse(k, statistic.length);
             byte[] host = Arrays.copyOfRange(k, p.hostStart(), p.seriesEnd());
             if (!hostFilter.isEmpty() && !contains(hostFilter, host)) {
                 return;
             }
+            // A pending minute counts in its minute window and in its hour window.
             for (RangePlan.Segment s : segments) {
-                if (s.resolution() == p.resolution() && p.start() >= s.from() && p.start() < s.to()) {
-                    group(groups, q, k, p, host).aggregate.merge(sum);
+                long start = s.resolution().floor(m.start());
+                if (s.resolution() != Resolution.SECOND && start >= s.from() && start < s.to()) {
+                    group(groups, q, k, p, host).aggregate.merge(m.sum());
                     return;
                 }
             }

@@ -46,9 +46,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Ingest {
     private static final Logger log = LoggerFactory.getLogger(Ingest.class);
-    /** The rollup resolutions; rollup records hold deltas of both. */
-    private static final Resolution[] ROLLUPS = {Resolution.MINUTE, Resolution.HOUR};
-
     private final RocksDB db;
     private final ColumnFamilyHandle aggregates;
     private final ColumnFamilyHandle output;
@@ -172,19 +169,19 @@ final class Ingest {
     }
 
     /**
-     * Visits the pending rollup windows whose keys begin with {@code prefix}: what the stored
-     * windows of the same keys lack. Call under the store's write lock; the visitor must not keep or
-     * change the sums.
+     * Visits the pending minutes of the series whose keys begin with {@code prefix}: what the stored
+     * minute and hour windows that hold them lack. Call under the store's write lock; the visitor
+     * must not keep or change the sums.
      */
-    void forEachPending(byte[] prefix, java.util.function.BiConsumer<byte[], MergeableAggregate> visitor) {
+    void forEachPending(byte[] prefix, java.util.function.Consumer<PendingRollups.Minute> visitor) {
         ensureRecovered();
         pending.forEachIn(prefix, visitor);
     }
 
-    /** The pending sum of one rollup window, or null; must not be kept or changed. */
-    MergeableAggregate pendingWindow(byte[] windowKey) {
+    /** What the stored rollup window of a series lacks (a new aggregate), or null if nothing. */
+    MergeableAggregate pendingWindow(byte[] series, Resolution r, long start) {
         ensureRecovered();
-        return pending.get(new ByteKey(windowKey));
+        return pending.window(series, r, start);
     }
 
     /** After a failed write: nothing cached can be trusted, and the pending sums are rebuilt. */
@@ -249,15 +246,8 @@ final class Ingest {
                         + ", which is not stored");
             }
             AggregateKeys.Parsed p = AggregateKeys.parse(keys.get(i));
-            addPending(source, Arrays.copyOf(keys.get(i), p.seriesEnd()), second, StoredAggregates.read(keys.get(i), v));
-        }
-    }
-
-    /** Adds a delta (which becomes the pending state's own) to the pending windows of its rollups. */
-    private void addPending(PendingRollups.Source source, byte[] series, long start, MergeableAggregate delta) {
-        for (Resolution r : ROLLUPS) {
-            pending.add(source, new ByteKey(AggregateKeys.window(series, r, r.floor(start))), delta,
-                    r == ROLLUPS[0]);
+            pending.add(source, new ByteKey(Arrays.copyOf(keys.get(i), p.seriesEnd())), second,
+                    StoredAggregates.read(keys.get(i), v));
         }
     }
 
@@ -268,16 +258,30 @@ final class Ingest {
      */
     private void flush(java.util.Collection<HostSession> sources, WriteBatch wb,
             Map<ByteKey, MergeableAggregate> written) throws RocksDBException {
-        List<ByteKey> keys = new ArrayList<>();
-        List<MergeableAggregate> sums = new ArrayList<>();
+        List<PendingRollups.Minute> minutes = new ArrayList<>();
         for (HostSession hs : sources) {
-            PendingRollups.Source s = pending.remove(hs, keys, sums);
+            PendingRollups.Source s = pending.remove(hs, minutes);
             if (s != null) {
                 for (long sequence : s.sequences()) {
                     wb.delete(applied, AppliedKeys.unrolled(hs.host(), hs.session(), sequence));
                 }
             }
         }
+        // Each pending minute goes into its minute window and its hour window.
+        Map<ByteKey, MergeableAggregate> toWrite = new LinkedHashMap<>();
+        for (PendingRollups.Minute m : minutes) {
+            toWrite.put(new ByteKey(AggregateKeys.window(m.series(), Resolution.MINUTE, m.start())), m.sum());
+            ByteKey hour = new ByteKey(AggregateKeys.window(m.series(), Resolution.HOUR,
+                    Resolution.HOUR.floor(m.start())));
+            MergeableAggregate sum = toWrite.get(hour);
+            if (sum == null) {
+                toWrite.put(hour, m.sum().copy());
+            } else {
+                sum.merge(m.sum());
+            }
+        }
+        List<ByteKey> keys = new ArrayList<>(toWrite.keySet());
+        List<MergeableAggregate> sums = new ArrayList<>(toWrite.values());
         List<ByteKey> toRead = new ArrayList<>();
         List<MergeableAggregate> toReadSums = new ArrayList<>();
         for (int i = 0; i < keys.size(); i++) {
@@ -405,7 +409,7 @@ final class Ingest {
                 }
                 if (source != null) {
                     // The delta is this group's own (decoded from the batch): no copy needed.
-                    addPending(source, series, start, d.aggregate());
+                    pending.add(source, seriesKeys.get(i), start, d.aggregate());
                 }
             }
             if (repeated != null) {

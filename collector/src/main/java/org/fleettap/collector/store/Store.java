@@ -283,8 +283,8 @@ public final class Store implements AutoCloseable {
                     merged.merge(StoredAggregates.read(k, v));
                     found[0] = true;
                 });
-                org.fleettap.aggregate.MergeableAggregate pending =
-                        r == Resolution.SECOND ? null : ingest.pendingWindow(prefix);
+                org.fleettap.aggregate.MergeableAggregate pending = r == Resolution.SECOND ? null
+                        : ingest.pendingWindow(AggregateKeys.series(session, name, key, host), r, start);
                 if (pending != null) {
                     merged.merge(pending);
                     found[0] = true;
