@@ -48,6 +48,7 @@ final class Ingest {
     private static final Logger log = LoggerFactory.getLogger(Ingest.class);
     private final RocksDB db;
     private final ColumnFamilyHandle aggregates;
+    private final ColumnFamilyHandle rollups;
     private final ColumnFamilyHandle output;
     private final ColumnFamilyHandle applied;
     private final WriteOptions writeOptions;
@@ -68,10 +69,11 @@ final class Ingest {
      * @param rollupCacheEntries how many rollup windows to keep decoded: at most this many written
      *     ones in the cache, and, when more are pending, every pending window is written
      */
-    Ingest(RocksDB db, ColumnFamilyHandle aggregates, ColumnFamilyHandle output, ColumnFamilyHandle applied,
-            WriteOptions writeOptions, boolean rollup, int rollupCacheEntries) {
+    Ingest(RocksDB db, ColumnFamilyHandle aggregates, ColumnFamilyHandle rollups, ColumnFamilyHandle output,
+            ColumnFamilyHandle applied, WriteOptions writeOptions, boolean rollup, int rollupCacheEntries) {
         this.db = db;
         this.aggregates = aggregates;
+        this.rollups = rollups;
         this.output = output;
         this.applied = applied;
         this.writeOptions = writeOptions;
@@ -270,8 +272,8 @@ final class Ingest {
         // Each pending minute goes into its minute window and its hour window.
         Map<ByteKey, MergeableAggregate> toWrite = new LinkedHashMap<>();
         for (PendingRollups.Minute m : minutes) {
-            toWrite.put(new ByteKey(AggregateKeys.window(m.series(), Resolution.MINUTE, m.start())), m.sum());
-            ByteKey hour = new ByteKey(AggregateKeys.window(m.series(), Resolution.HOUR,
+            toWrite.put(new ByteKey(RollupKeys.window(m.series(), Resolution.MINUTE, m.start())), m.sum());
+            ByteKey hour = new ByteKey(RollupKeys.window(m.series(), Resolution.HOUR,
                     Resolution.HOUR.floor(m.start())));
             MergeableAggregate sum = toWrite.get(hour);
             if (sum == null) {
@@ -297,12 +299,12 @@ final class Ingest {
         if (!toRead.isEmpty()) {
             List<byte[]> readKeys = new ArrayList<>(toRead.size());
             toRead.forEach(k -> readKeys.add(k.bytes()));
-            List<byte[]> stored = db.multiGetAsList(Collections.nCopies(readKeys.size(), aggregates), readKeys);
+            List<byte[]> stored = db.multiGetAsList(Collections.nCopies(readKeys.size(), rollups), readKeys);
             for (int i = 0; i < readKeys.size(); i++) {
                 MergeableAggregate value = toReadSums.get(i);
                 byte[] old = stored.get(i);
                 if (old != null) {
-                    MergeableAggregate merged = StoredAggregates.read(readKeys.get(i), old);
+                    MergeableAggregate merged = StoredAggregates.readRollup(readKeys.get(i), old);
                     merged.merge(value);
                     value = merged;
                 }
@@ -310,7 +312,7 @@ final class Ingest {
             }
         }
         for (ByteKey k : keys) {
-            wb.put(aggregates, k.bytes(), written.get(k).toProto().toByteArray());
+            wb.put(rollups, k.bytes(), written.get(k).toProto().toByteArray());
         }
     }
 

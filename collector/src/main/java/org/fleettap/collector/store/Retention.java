@@ -9,8 +9,8 @@ import org.rocksdb.WriteOptions;
 
 /**
  * Deletes what is older than its retention: windows of each resolution by their start, output
- * lines by their time. One range deletion per series and resolution (and per session for output)
- * with expired data; finding them costs one seek per series and resolution. Range tombstones are
+ * lines by their time. One range deletion per series (1 s windows), per statistic and resolution
+ * (rollup windows) and per session (output) with expired data; finding them costs one seek each. Range tombstones are
  * dropped by RocksDB's compactions.
  */
 final class Retention {
@@ -20,10 +20,29 @@ final class Retention {
     private Retention() {}
 
     /** @return the number of ranges deleted */
-    static int compact(RocksDB db, ColumnFamilyHandle aggregates, ColumnFamilyHandle output, StoreOptions options,
-            long now, WriteOptions writeOptions) throws RocksDBException {
+    static int compact(RocksDB db, ColumnFamilyHandle aggregates, ColumnFamilyHandle rollups,
+            ColumnFamilyHandle output, StoreOptions options, long now, WriteOptions writeOptions)
+            throws RocksDBException {
         int ranges = 0;
         try (Writer w = new Writer(db, writeOptions)) {
+            // Rollup windows: one range per statistic and resolution (they sort by time first).
+            try (RocksIterator it = db.newIterator(rollups)) {
+                it.seekToFirst();
+                while (it.isValid()) {
+                    byte[] k = it.key();
+                    int statistic = RollupKeys.statisticLength(k);
+                    RollupKeys.Parsed p = RollupKeys.parse(k, statistic);
+                    byte[] at = java.util.Arrays.copyOf(k, statistic + 1);
+                    long cutoff = cutoff(now, options.retention().get(p.resolution()).toNanos());
+                    if (p.start() < cutoff) {
+                        w.deleteRange(rollups, OrderedKey.Writer.startingWith(at).putLong(Long.MIN_VALUE).toBytes(),
+                                OrderedKey.Writer.startingWith(at).putLong(cutoff).toBytes());
+                        ranges++;
+                    }
+                    it.seek(OrderedKey.prefixEnd(at));
+                }
+                it.status();
+            }
             try (RocksIterator it = db.newIterator(aggregates)) {
                 it.seekToFirst();
                 while (it.isValid()) {

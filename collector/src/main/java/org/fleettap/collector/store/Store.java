@@ -36,6 +36,7 @@ import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.RocksObject;
 import org.rocksdb.Slice;
+import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,8 +48,10 @@ import org.slf4j.LoggerFactory;
  * <h2>Column families</h2>
  *
  * <ul>
- *   <li>{@code aggregates}: window aggregates by (session, name, key, host, resolution, window
- *       start), see {@link AggregateKeys};
+ *   <li>{@code aggregates}: 1 s window aggregates by (session, name, key, host, resolution, window
+ *       start, batch), see {@link AggregateKeys};
+ *   <li>{@code rollups}: 1 min and 1 h window aggregates by (session, name, resolution, window
+ *       start, key, host), see {@link RollupKeys};
  *   <li>{@code output}: output lines by (session, time, host, sequence, index), see
  *       {@link OutputKeys};
  *   <li>{@code applied}: the highest applied sequence and the losses per (host, session), and the
@@ -89,16 +92,21 @@ public final class Store implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Store.class);
 
     static final String AGGREGATES = "aggregates";
+    static final String ROLLUPS = "rollups";
     static final String OUTPUT = "output";
     static final String AGENTS = "agents";
     static final String SESSIONS = "sessions";
     static final String APPLIED = "applied";
     static final String REGISTRY = "registry";
-    private static final List<String> FAMILIES = List.of(AGGREGATES, OUTPUT, AGENTS, SESSIONS, APPLIED, REGISTRY);
+    private static final List<String> FAMILIES = List.of(AGGREGATES, ROLLUPS, OUTPUT, AGENTS, SESSIONS, APPLIED,
+            REGISTRY);
     private static final int REGISTRY_AGENT = 1;
     private static final int REGISTRY_SESSION = 2;
     private static final byte[] SCHEMA_KEY = "schema-version".getBytes(StandardCharsets.UTF_8);
-    static final int SCHEMA_VERSION = 1;
+    /** 2: rollup windows in their own column family, time before series ({@link RollupKeys}). */
+    static final int SCHEMA_VERSION = 2;
+    /** Version 1 kept rollup windows in {@code aggregates}; opening moves them. */
+    private static final int SCHEMA_SERIES_ROLLUPS = 1;
     private static final long BLOCK_CACHE_BYTES = 128L << 20;
 
     private final Path dir;
@@ -107,6 +115,7 @@ public final class Store implements AutoCloseable {
     /** Closed in reverse order on close. */
     private final List<AutoCloseable> resources;
     private final ColumnFamilyHandle aggregates;
+    private final ColumnFamilyHandle rollups;
     private final ColumnFamilyHandle output;
     private final ColumnFamilyHandle agents;
     private final ColumnFamilyHandle sessions;
@@ -128,6 +137,7 @@ public final class Store implements AutoCloseable {
         this.db = db;
         this.resources = resources;
         this.aggregates = handles.get(AGGREGATES);
+        this.rollups = handles.get(ROLLUPS);
         this.output = handles.get(OUTPUT);
         this.agents = handles.get(AGENTS);
         this.sessions = handles.get(SESSIONS);
@@ -135,9 +145,9 @@ public final class Store implements AutoCloseable {
         this.registry = handles.get(REGISTRY);
         this.syncWrites = syncWrites;
         this.unsyncedWrites = unsyncedWrites;
-        this.ingest = new Ingest(db, aggregates, output, applied, syncWrites, options.rollup(),
+        this.ingest = new Ingest(db, aggregates, rollups, output, applied, syncWrites, options.rollup(),
                 options.rollupCacheEntries());
-        this.queries = new AggregateQueries(db, aggregates, options.rollup(), writeLock, ingest);
+        this.queries = new AggregateQueries(db, aggregates, rollups, options.rollup(), writeLock, ingest);
     }
 
     /**
@@ -177,7 +187,7 @@ public final class Store implements AutoCloseable {
             for (int i = 0; i < FAMILIES.size(); i++) {
                 handles.put(FAMILIES.get(i), handleList.get(i + 1));
             }
-            checkSchema(db);
+            checkSchema(db, handles.get(AGGREGATES), handles.get(ROLLUPS));
             WriteOptions syncWrites = track(resources, new WriteOptions().setSync(true));
             WriteOptions unsyncedWrites = track(resources, new WriteOptions());
             Store store = new Store(dir, options, db, resources, handles, syncWrites, unsyncedWrites);
@@ -191,8 +201,13 @@ public final class Store implements AutoCloseable {
         }
     }
 
-    private static void checkSchema(RocksDB db) throws RocksDBException {
+    private static void checkSchema(RocksDB db, ColumnFamilyHandle aggregates, ColumnFamilyHandle rollups)
+            throws RocksDBException {
         byte[] v = db.get(SCHEMA_KEY);
+        if (v != null && v.length == 1 && v[0] == SCHEMA_SERIES_ROLLUPS) {
+            moveRollups(db, aggregates, rollups);
+            v = null;
+        }
         if (v == null) {
             try (WriteOptions wo = new WriteOptions().setSync(true)) {
                 db.put(wo, SCHEMA_KEY, new byte[] {SCHEMA_VERSION});
@@ -201,6 +216,41 @@ public final class Store implements AutoCloseable {
             throw new StoreException("it has schema version " + (v.length == 1 ? v[0] : "?")
                     + "; this collector reads version " + SCHEMA_VERSION);
         }
+    }
+
+    /**
+     * Moves the rollup windows of a version 1 store from {@code aggregates} to {@code rollups}, each
+     * window's put and delete in one write: interrupted, it can run again.
+     */
+    private static void moveRollups(RocksDB db, ColumnFamilyHandle aggregates, ColumnFamilyHandle rollups)
+            throws RocksDBException {
+        int moved = 0;
+        try (WriteOptions wo = new WriteOptions().setSync(true); RocksIterator it = db.newIterator(aggregates)) {
+            WriteBatch wb = new WriteBatch();
+            try {
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    byte[] k = it.key();
+                    AggregateKeys.Parsed p = AggregateKeys.parse(k);
+                    if (p.resolution() == Resolution.SECOND) {
+                        continue;
+                    }
+                    wb.put(rollups, RollupKeys.window(java.util.Arrays.copyOf(k, p.seriesEnd()), p.resolution(),
+                            p.start()), it.value());
+                    wb.delete(aggregates, k);
+                    if (++moved % 10_000 == 0) {
+                        db.write(wo, wb);
+                        wb.close();
+                        wb = new WriteBatch();
+                    }
+                }
+                it.status();
+                db.write(wo, wb);
+            } finally {
+                wb.close();
+            }
+        }
+        log.info("moved {} rollup windows to their own column family (store schema version {})", moved,
+                SCHEMA_VERSION);
     }
 
     public Path directory() {
@@ -274,22 +324,32 @@ public final class Store implements AutoCloseable {
      */
     Optional<org.fleettap.aggregate.MergeableAggregate> window(String session, String name,
             List<org.fleettap.proto.v1.KeyPart> key, String host, Resolution r, long start) {
-        byte[] prefix = AggregateKeys.window(AggregateKeys.series(session, name, key, host), r, start);
+        byte[] series = AggregateKeys.series(session, name, key, host);
+        if (r != Resolution.SECOND) {
+            return withOpen(() -> {
+                synchronized (writeLock) {
+                    byte[] k = RollupKeys.window(series, r, start);
+                    byte[] v = read(rollups, k, "a rollup window");
+                    org.fleettap.aggregate.MergeableAggregate merged = v == null ? null : StoredAggregates.readRollup(k, v);
+                    org.fleettap.aggregate.MergeableAggregate pending = ingest.pendingWindow(series, r, start);
+                    if (merged == null) {
+                        return Optional.ofNullable(pending);
+                    }
+                    if (pending != null) {
+                        merged.merge(pending);
+                    }
+                    return Optional.of(merged);
+                }
+            });
+        }
+        byte[] prefix = AggregateKeys.window(series, r, start);
         return withOpen(() -> {
             org.fleettap.aggregate.MergeableAggregate merged = new org.fleettap.aggregate.MergeableAggregate();
             boolean[] found = {false};
-            synchronized (writeLock) {
-                scan(aggregates, prefix, "a window", (k, v) -> {
-                    merged.merge(StoredAggregates.read(k, v));
-                    found[0] = true;
-                });
-                org.fleettap.aggregate.MergeableAggregate pending = r == Resolution.SECOND ? null
-                        : ingest.pendingWindow(AggregateKeys.series(session, name, key, host), r, start);
-                if (pending != null) {
-                    merged.merge(pending);
-                    found[0] = true;
-                }
-            }
+            scan(aggregates, prefix, "a window", (k, v) -> {
+                merged.merge(StoredAggregates.read(k, v));
+                found[0] = true;
+            });
             return found[0] ? Optional.of(merged) : Optional.empty();
         });
     }
@@ -526,7 +586,7 @@ public final class Store implements AutoCloseable {
                     // Retention may delete 1 s entries whose deltas are pending: write them first.
                     ingest.flushAll();
                     ingest.clearCaches();
-                    int ranges = Retention.compact(db, aggregates, output, options, now, syncWrites);
+                    int ranges = Retention.compact(db, aggregates, rollups, output, options, now, syncWrites);
                     log.debug("retention: deleted {} ranges in {}", ranges, dir);
                     return ranges;
                 } catch (RocksDBException e) {

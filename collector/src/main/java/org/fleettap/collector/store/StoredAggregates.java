@@ -22,6 +22,16 @@ final class StoredAggregates {
         }
     }
 
+    /** The aggregate stored under {@code key} in the {@code rollups} column family; see {@link #read}. */
+    static MergeableAggregate readRollup(byte[] key, byte[] value) {
+        try {
+            return MergeableAggregate.fromProto(Aggregate.parseFrom(value));
+        } catch (InvalidProtocolBufferException | InvalidAggregateException e) {
+            throw new StoreException("reading the rollup window stored at " + RollupKeys.describe(key) + ": "
+                    + e.getMessage(), e);
+        }
+    }
+
     /** A key for people: its parts, or its bytes in hex if it does not parse. */
     static String describe(byte[] key) {
         try {

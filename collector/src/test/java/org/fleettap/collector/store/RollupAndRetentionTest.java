@@ -9,6 +9,7 @@ import static org.fleettap.collector.store.TestBatches.aggregate;
 import static org.fleettap.collector.store.TestBatches.batch;
 import static org.fleettap.collector.store.TestBatches.k;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,6 +23,11 @@ import org.fleettap.proto.v1.GroupBy;
 import org.fleettap.proto.v1.KeyPart;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.DBOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksIterator;
 
 class RollupAndRetentionTest {
     static final List<KeyPart> KEY = List.of(k("read"));
@@ -120,6 +126,49 @@ class RollupAndRetentionTest {
         try (Store reopened = Store.open(dir, options.withRollup(false))) {
             assertThat(window(reopened, Resolution.HOUR, T0)).contains(merged(0, 150));
             assertThat(window(reopened, Resolution.MINUTE, T0 + 2 * MINUTE)).contains(merged(120, 150));
+        }
+    }
+
+    /** A store of schema version 1 kept rollup windows beside the 1 s ones; opening moves them, and they read the same. */
+    @Test
+    void rollupWindowsOfASchemaVersion1StoreAreMoved() throws Exception {
+        try (Store store = Store.open(dir, StoreOptions.defaults())) {
+            store.applyAll(seconds("h1", 150), Map.of());
+        }
+        // Back to version 1's layout: rollup windows in `aggregates`, keyed series first.
+        int moved = 0;
+        List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        try (org.rocksdb.Options o = new org.rocksdb.Options()) {
+            for (byte[] name : RocksDB.listColumnFamilies(o, dir.toString())) {
+                descriptors.add(new ColumnFamilyDescriptor(name));
+                names.add(new String(name, StandardCharsets.UTF_8));
+            }
+        }
+        List<ColumnFamilyHandle> handles = new ArrayList<>();
+        try (DBOptions o = new DBOptions(); RocksDB db = RocksDB.open(o, dir.toString(), descriptors, handles)) {
+            ColumnFamilyHandle aggregates = handles.get(names.indexOf(Store.AGGREGATES));
+            ColumnFamilyHandle rollups = handles.get(names.indexOf(Store.ROLLUPS));
+            try (RocksIterator it = db.newIterator(rollups)) {
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    byte[] k = it.key();
+                    RollupKeys.Parsed p = RollupKeys.parse(k, RollupKeys.statisticLength(k));
+                    byte[] series = AggregateKeys.series("s", "lat", KEY, "h1");
+                    db.put(aggregates, AggregateKeys.window(series, p.resolution(), p.start()), it.value());
+                    db.delete(rollups, k);
+                    moved++;
+                }
+            }
+            db.put("schema-version".getBytes(StandardCharsets.UTF_8), new byte[] {1});
+            handles.forEach(ColumnFamilyHandle::close);
+        }
+        assertThat(moved).isEqualTo(4); // three minutes and the hour
+
+        try (Store store = Store.open(dir, StoreOptions.defaults())) {
+            assertThat(window(store, Resolution.MINUTE, T0 + MINUTE)).contains(merged(60, 120));
+            assertThat(window(store, Resolution.HOUR, T0)).contains(merged(0, 150));
+            assertThat(store.aggregates(AggregateQuery.of("s", "lat").withRange(T0, T0 + HOUR)).rows())
+                    .singleElement().extracting(Row::aggregate).isEqualTo(merged(0, 150));
         }
     }
 
