@@ -62,14 +62,6 @@ final class RollupKeys {
         return r.position();
     }
 
-    /** The series key ({@link AggregateKeys#series}) of a rollup key. */
-    static byte[] series(byte[] key) {
-        int statistic = statisticLength(key);
-        Parsed p = parse(key, statistic);
-        return new OrderedKey.Writer(key.length).putEncoded(key, 0, statistic).putEncoded(key, p.keyStart(), key.length)
-                .toBytes();
-    }
-
     /** A key for people: its parts, or its bytes in hex if it does not parse. */
     static String describe(byte[] key) {
         try {
@@ -79,9 +71,7 @@ final class RollupKeys {
             String name = r.getString();
             var parts = new OrderedKey.Reader(key, p.keyStart()).getKey();
             String host = new OrderedKey.Reader(key, p.hostStart()).getString();
-            return "session " + session + " " + name + parts.stream().map(k -> k.hasIntValue()
-                    ? Long.toString(k.getIntValue()) : '"' + k.getStringValue() + '"').toList()
-                    + " host " + host + " " + p.resolution() + " window " + p.start();
+            return StoredAggregates.describe(session, name, parts, host, p.resolution(), p.start());
         } catch (IllegalArgumentException e) {
             return "key " + java.util.HexFormat.of().formatHex(key);
         }
