@@ -26,11 +26,6 @@ final class RollupKeys {
         return OrderedKey.Writer.startingWith(statistic).putByte(r.code).putLong(start).toBytes();
     }
 
-    /** Prefix of a statistic's windows of one resolution. */
-    static byte[] at(byte[] statistic, Resolution r) {
-        return OrderedKey.Writer.startingWith(statistic).putByte(r.code).toBytes();
-    }
-
     /**
      * Where the parts of a rollup key lie.
      *
