@@ -26,39 +26,16 @@ final class Retention {
         int ranges = 0;
         try (Writer w = new Writer(db, writeOptions)) {
             // Rollup windows: one range per statistic and resolution (they sort by time first).
-            try (RocksIterator it = db.newIterator(rollups)) {
-                it.seekToFirst();
-                while (it.isValid()) {
-                    byte[] k = it.key();
-                    int statistic = RollupKeys.statisticLength(k);
-                    RollupKeys.Parsed p = RollupKeys.parse(k, statistic);
-                    byte[] at = java.util.Arrays.copyOf(k, statistic + 1);
-                    long cutoff = cutoff(now, options.retention().get(p.resolution()).toNanos());
-                    if (p.start() < cutoff) {
-                        w.deleteRange(rollups, OrderedKey.Writer.startingWith(at).putLong(Long.MIN_VALUE).toBytes(),
-                                OrderedKey.Writer.startingWith(at).putLong(cutoff).toBytes());
-                        ranges++;
-                    }
-                    it.seek(OrderedKey.prefixEnd(at));
-                }
-                it.status();
-            }
-            try (RocksIterator it = db.newIterator(aggregates)) {
-                it.seekToFirst();
-                while (it.isValid()) {
-                    byte[] k = it.key();
-                    AggregateKeys.Parsed p = AggregateKeys.parse(k);
-                    byte[] at = java.util.Arrays.copyOf(k, p.seriesEnd() + 1);
-                    long cutoff = cutoff(now, options.retention().get(p.resolution()).toNanos());
-                    if (p.start() < cutoff) {
-                        w.deleteRange(aggregates, OrderedKey.Writer.startingWith(at).putLong(Long.MIN_VALUE).toBytes(),
-                                OrderedKey.Writer.startingWith(at).putLong(cutoff).toBytes());
-                        ranges++;
-                    }
-                    it.seek(OrderedKey.prefixEnd(at));
-                }
-                it.status();
-            }
+            ranges += compactWindows(db, rollups, w, options, now, k -> {
+                int statistic = RollupKeys.statisticLength(k);
+                RollupKeys.Parsed p = RollupKeys.parse(k, statistic);
+                return new Windows(java.util.Arrays.copyOf(k, statistic + 1), p.resolution(), p.start());
+            });
+            // 1 s windows: one range per series.
+            ranges += compactWindows(db, aggregates, w, options, now, k -> {
+                AggregateKeys.Parsed p = AggregateKeys.parse(k);
+                return new Windows(java.util.Arrays.copyOf(k, p.seriesEnd() + 1), p.resolution(), p.start());
+            });
             long outputCutoff = cutoff(now, options.outputRetention().toNanos());
             try (RocksIterator it = db.newIterator(output)) {
                 it.seekToFirst();
@@ -76,6 +53,31 @@ final class Retention {
                 }
                 it.status();
             }
+        }
+        return ranges;
+    }
+
+    /** The windows that share a key prefix {@code at} (ending in the resolution byte), from the first key's start on. */
+    private record Windows(byte[] at, Resolution resolution, long firstStart) {}
+
+    /** Deletes the expired windows of a family whose keys are (prefix, resolution, start, ...); @return ranges deleted. */
+    private static int compactWindows(RocksDB db, ColumnFamilyHandle cf, Writer w, StoreOptions options, long now,
+            java.util.function.Function<byte[], Windows> windowsAt) throws RocksDBException {
+        int ranges = 0;
+        try (RocksIterator it = db.newIterator(cf)) {
+            it.seekToFirst();
+            while (it.isValid()) {
+                Windows windows = windowsAt.apply(it.key());
+                byte[] at = windows.at();
+                long cutoff = cutoff(now, options.retention().get(windows.resolution()).toNanos());
+                if (windows.firstStart() < cutoff) {
+                    w.deleteRange(cf, OrderedKey.Writer.startingWith(at).putLong(Long.MIN_VALUE).toBytes(),
+                            OrderedKey.Writer.startingWith(at).putLong(cutoff).toBytes());
+                    ranges++;
+                }
+                it.seek(OrderedKey.prefixEnd(at));
+            }
+            it.status();
         }
         return ranges;
     }
