@@ -61,17 +61,7 @@ final class HdrSketch {
         if (other.size == 0) {
             return;
         }
-        if (other.size <= size / 16) {
-            // Few buckets into many (a window into a running total): look each one up.
-            for (int j = 0; j < other.size; j++) {
-                int i = Arrays.binarySearch(lows, 0, size, other.lows[j]);
-                if (i >= 0) {
-                    counts[i] += other.counts[j];
-                } else {
-                    insert(-i - 1, other.lows[j], other.counts[j]);
-                }
-            }
-            total += other.total;
+        if (other.size <= size / 16 && addToPresent(other)) {
             return;
         }
         int missing = 0;
@@ -108,6 +98,28 @@ final class HdrSketch {
         }
         size = merged;
         total += other.total;
+    }
+
+    /**
+     * Few buckets into many (a window into a running total): if this sketch has every bucket of
+     * {@code other}, adds its counts, found by binary search, and returns true; otherwise changes
+     * nothing and returns false (inserting the missing ones one by one would shift the arrays once
+     * per bucket; the merge in {@link #add} moves each bucket once).
+     */
+    private boolean addToPresent(HdrSketch other) {
+        int[] at = new int[other.size];
+        for (int j = 0; j < other.size; j++) {
+            int i = Arrays.binarySearch(lows, 0, size, other.lows[j]);
+            if (i < 0) {
+                return false;
+            }
+            at[j] = i;
+        }
+        for (int j = 0; j < other.size; j++) {
+            counts[at[j]] += other.counts[j];
+        }
+        total += other.total;
+        return true;
     }
 
     HdrSketch copy() {

@@ -1,6 +1,5 @@
 package org.fleettap.aggregate;
 
-import java.util.Arrays;
 import java.util.Objects;
 import org.fleettap.proto.v1.Aggregate;
 import org.fleettap.proto.v1.QuantileSketch;
@@ -64,6 +63,9 @@ public final class MergeableAggregate {
     public static final double RELATIVE_ERROR = 0.01;
 
     private static final String EMPTY = "empty aggregate";
+    private static final long[] NO_COUNTS = new long[0];
+    /** Slots allocated beyond the one needed when the range of log2 counts grows while recording. */
+    private static final int LOG2_SLACK = 2;
 
     private long count;
     private long sum;
@@ -71,8 +73,14 @@ public final class MergeableAggregate {
     private long min = Long.MAX_VALUE;
     /** Long.MIN_VALUE while empty: the identity of max. */
     private long max = Long.MIN_VALUE;
-    /** Counts per log2 bucket, by {@link Log2Buckets#stapSlot}. */
-    private final long[] log2 = new long[Log2Buckets.COUNT];
+    /**
+     * Counts per log2 bucket of the slots (by {@link Log2Buckets#stapSlot}) {@code log2Base} to
+     * {@code log2Base + log2.length - 1}; the other slots hold 0. Only the range in use is
+     * allocated: most aggregates span a few buckets, and the collector decodes and merges hundreds
+     * of thousands of them a second.
+     */
+    private long[] log2 = NO_COUNTS;
+    private int log2Base;
     /** Values >= 0. */
     private final HdrSketch nonNegative;
     /** Magnitudes of values < 0. */
@@ -98,7 +106,11 @@ public final class MergeableAggregate {
         if (value > max) {
             max = value;
         }
-        log2[Log2Buckets.indexOf(value) - Log2Buckets.MIN_INDEX]++;
+        int slot = Log2Buckets.indexOf(value) - Log2Buckets.MIN_INDEX;
+        if (slot < log2Base || slot >= log2Base + log2.length) {
+            growLog2(Math.max(0, slot - LOG2_SLACK), Math.min(Log2Buckets.COUNT - 1, slot + LOG2_SLACK));
+        }
+        log2[slot - log2Base]++;
         if (value >= 0) {
             nonNegative.record(value);
         } else {
@@ -113,13 +125,22 @@ public final class MergeableAggregate {
     public void merge(MergeableAggregate other) {
         Objects.requireNonNull(other, "other");
         MergeableAggregate source = other == this ? copy() : other;
+        if (source.count == 0) {
+            return;
+        }
+        // The source's counts lie in the buckets of its min to its max.
+        int first = slotOf(source.min);
+        int last = slotOf(source.max);
+        if (first < log2Base || last >= log2Base + log2.length) {
+            growLog2(first, last);
+        }
+        for (int slot = first; slot <= last; slot++) {
+            log2[slot - log2Base] += source.log2Count(slot);
+        }
         count += source.count;
         sum += source.sum;
         min = Math.min(min, source.min);
         max = Math.max(max, source.max);
-        for (int i = 0; i < log2.length; i++) {
-            log2[i] += source.log2[i];
-        }
         nonNegative.add(source.nonNegative);
         negativeMagnitudes.add(source.negativeMagnitudes);
     }
@@ -131,7 +152,8 @@ public final class MergeableAggregate {
         c.sum = sum;
         c.min = min;
         c.max = max;
-        System.arraycopy(log2, 0, c.log2, 0, log2.length);
+        c.log2 = log2.length == 0 ? NO_COUNTS : log2.clone();
+        c.log2Base = log2Base;
         return c;
     }
 
@@ -178,7 +200,28 @@ public final class MergeableAggregate {
      * @throws IllegalArgumentException if {@code index} is outside -64..63
      */
     public long log2Bucket(int index) {
-        return log2[Log2Buckets.stapSlot(index)];
+        return log2Count(Log2Buckets.stapSlot(index));
+    }
+
+    private long log2Count(int slot) {
+        int i = slot - log2Base;
+        return i >= 0 && i < log2.length ? log2[i] : 0;
+    }
+
+    private static int slotOf(long value) {
+        return Log2Buckets.indexOf(value) - Log2Buckets.MIN_INDEX;
+    }
+
+    /** Makes the allocated range of log2 counts cover the slots {@code first} to {@code last} too. */
+    private void growLog2(int first, int last) {
+        int base = log2.length == 0 ? first : Math.min(first, log2Base);
+        int end = log2.length == 0 ? last + 1 : Math.max(last + 1, log2Base + log2.length);
+        long[] grown = new long[end - base];
+        if (log2.length > 0) {
+            System.arraycopy(log2, 0, grown, log2Base - base, log2.length);
+        }
+        log2 = grown;
+        log2Base = base;
     }
 
     /**
@@ -233,7 +276,7 @@ public final class MergeableAggregate {
         int last = Log2Buckets.stapSlot(Log2Buckets.indexOf(max));
         b.setLog2FirstBucket(first + Log2Buckets.MIN_INDEX);
         for (int slot = first; slot <= last; slot++) {
-            b.addLog2Counts(log2[slot]);
+            b.addLog2Counts(log2Count(slot));
         }
         QuantileSketch.Builder sketch = QuantileSketch.newBuilder()
                 .setSignificantValueDigits(SIGNIFICANT_VALUE_DIGITS);
@@ -271,7 +314,7 @@ public final class MergeableAggregate {
         if (message.getMin() > message.getMax()) {
             throw new InvalidAggregateException("min " + message.getMin() + " is above max " + message.getMax());
         }
-        long[] log2 = new long[Log2Buckets.COUNT];
+        long[] log2 = new long[message.getLog2CountsCount()];
         long negatives = readLog2(message, log2);
         if (!message.hasQuantiles()) {
             throw new InvalidAggregateException(
@@ -291,7 +334,8 @@ public final class MergeableAggregate {
         a.sum = message.getSum();
         a.min = message.getMin();
         a.max = message.getMax();
-        System.arraycopy(log2, 0, a.log2, 0, log2.length);
+        a.log2 = log2;
+        a.log2Base = Log2Buckets.stapSlot(message.getLog2FirstBucket());
         return a;
     }
 
@@ -300,14 +344,33 @@ public final class MergeableAggregate {
     public boolean equals(Object o) {
         return o instanceof MergeableAggregate a
                 && count == a.count && sum == a.sum && min == a.min && max == a.max
-                && Arrays.equals(log2, a.log2)
+                && log2Equals(a)
                 && nonNegative.equals(a.nonNegative)
                 && negativeMagnitudes.equals(a.negativeMagnitudes);
     }
 
+    /** With equal min and max: equal log2 counts (all in the buckets of min to max). */
+    private boolean log2Equals(MergeableAggregate a) {
+        if (count == 0) {
+            return true;
+        }
+        for (int slot = slotOf(min); slot <= slotOf(max); slot++) {
+            if (log2Count(slot) != a.log2Count(slot)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     @Override
     public int hashCode() {
-        return Objects.hash(count, sum, min, max, Arrays.hashCode(log2));
+        int h = Objects.hash(count, sum, min, max);
+        if (count > 0) {
+            for (int slot = slotOf(min); slot <= slotOf(max); slot++) {
+                h = 31 * h + Long.hashCode(log2Count(slot));
+            }
+        }
+        return h;
     }
 
     @Override
@@ -322,7 +385,10 @@ public final class MergeableAggregate {
         return Math.min(n, Math.max(1, r));
     }
 
-    /** Reads and checks the log2 buckets into log2; returns how many values they hold below 0. */
+    /**
+     * Reads and checks the log2 buckets into log2 (index 0 for the first bucket); returns how many
+     * values they hold below 0.
+     */
     private static long readLog2(Aggregate message, long[] log2) throws InvalidAggregateException {
         int n = message.getLog2CountsCount();
         int first = message.getLog2FirstBucket();
@@ -344,7 +410,7 @@ public final class MergeableAggregate {
             if (c == 0 && (index == expectedFirst || index == expectedLast)) {
                 throw new InvalidAggregateException("log2 bucket " + index + " of min or max is empty");
             }
-            log2[Log2Buckets.stapSlot(index)] = c;
+            log2[i] = c;
             total = addCounts(total, c, "log2 counts");
             if (index < 0) {
                 negatives += c;

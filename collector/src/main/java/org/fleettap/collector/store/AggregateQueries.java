@@ -27,17 +27,27 @@ import org.rocksdb.Snapshot;
  * iterator already left it (as it does when the last segment reaches the series' last windows, the
  * hour windows of an hour-aligned range). So it reads the windows of the range and about one seek
  * per segment and series, never the statistic's other windows. Everything is read from one snapshot, so a query
- * that runs during ingest sees each batch wholly or not at all. Safe to call from any thread.
+ * that runs during ingest sees each batch wholly or not at all; the rollup windows' deltas that
+ * ingest has not yet written ({@link PendingRollups}) are merged in as the snapshot is taken, under
+ * the store's write lock. Safe to call from any thread.
  */
 final class AggregateQueries {
     private final RocksDB db;
     private final ColumnFamilyHandle aggregates;
+    private final ColumnFamilyHandle rollups;
     private final boolean rollup;
+    /** The store's write lock: held, nothing is written, and the pending rollups match the database. */
+    private final Object writeLock;
+    private final Ingest ingest;
 
-    AggregateQueries(RocksDB db, ColumnFamilyHandle aggregates, boolean rollup) {
+    AggregateQueries(RocksDB db, ColumnFamilyHandle aggregates, ColumnFamilyHandle rollups, boolean rollup,
+            Object writeLock, Ingest ingest) {
         this.db = db;
         this.aggregates = aggregates;
+        this.rollups = rollups;
         this.rollup = rollup;
+        this.writeLock = writeLock;
+        this.ingest = ingest;
     }
 
     /** A group's identity (encoded host and key, empty when not grouped by them) and what it merged. */
@@ -63,21 +73,71 @@ final class AggregateQueries {
     };
 
     AggregateResult run(AggregateQuery q) {
-        // In key order (resolution, then start), so that the iterator only moves forward in a series.
-        List<RangePlan.Segment> segments = new ArrayList<>(RangePlan.segments(q.fromUnixNanos(), q.toUnixNanos(), rollup));
-        segments.sort(Comparator.comparing(RangePlan.Segment::resolution).thenComparingLong(RangePlan.Segment::from));
+        List<RangePlan.Segment> segments = RangePlan.segments(q.fromUnixNanos(), q.toUnixNanos(), rollup);
+        // 1 s segments are read series by series, in key order (start), so the iterator only moves forward.
+        List<RangePlan.Segment> seconds = new ArrayList<>();
+        List<RangePlan.Segment> rollupSegments = new ArrayList<>();
+        for (RangePlan.Segment s : segments) {
+            (s.resolution() == Resolution.SECOND ? seconds : rollupSegments).add(s);
+        }
+        seconds.sort(Comparator.comparingLong(RangePlan.Segment::from));
         byte[] statistic = AggregateKeys.statistic(q.session(), q.name());
         List<byte[]> hostFilter = q.hosts().stream().map(h -> new OrderedKey.Writer().putString(h).toBytes())
                 .sorted(Arrays::compareUnsigned).toList();
         Map<ByteKey, Group> groups = new HashMap<>();
-        Snapshot snapshot = db.getSnapshot();
+        Snapshot snapshot;
+        synchronized (writeLock) {
+            snapshot = db.getSnapshot();
+            try {
+                if (!rollupSegments.isEmpty()) {
+                    mergePending(q, rollupSegments, statistic, hostFilter, groups);
+                }
+            } catch (RuntimeException e) {
+                db.releaseSnapshot(snapshot);
+                throw e;
+            }
+        }
+        try {
+            for (RangePlan.Segment s : rollupSegments) {
+                readRollups(q, s, statistic, hostFilter, groups, snapshot);
+            }
+            if (!seconds.isEmpty()) {
+                readSeconds(q, seconds, statistic, hostFilter, groups, snapshot);
+            }
+        } finally {
+            db.releaseSnapshot(snapshot);
+        }
+        return rows(q, groups);
+    }
+
+    /** Merges the rollup windows of one segment: one range of the {@code rollups} family. */
+    private void readRollups(AggregateQuery q, RangePlan.Segment s, byte[] statistic, List<byte[]> hostFilter,
+            Map<ByteKey, Group> groups, Snapshot snapshot) {
+        try (Slice upper = new Slice(RollupKeys.from(statistic, s.resolution(), s.to()));
+                ReadOptions ro = new ReadOptions().setSnapshot(snapshot).setIterateUpperBound(upper);
+                RocksIterator it = db.newIterator(rollups, ro)) {
+            for (it.seek(RollupKeys.from(statistic, s.resolution(), s.from())); it.isValid(); it.next()) {
+                byte[] k = it.key();
+                RollupKeys.Parsed p = RollupKeys.parse(k, statistic.length);
+                byte[] host = Arrays.copyOfRange(k, p.hostStart(), k.length);
+                if (!hostFilter.isEmpty() && !contains(hostFilter, host)) {
+                    continue;
+                }
+                group(groups, q, k, p.keyStart(), p.hostStart(), host).aggregate
+                        .merge(StoredAggregates.readRollup(k, it.value()));
+            }
+            checkIterator(it, q);
+        }
+    }
+
+    /** Merges the 1 s windows of the segments: a skip scan over the statistic's series. */
+    private void readSeconds(AggregateQuery q, List<RangePlan.Segment> segments, byte[] statistic,
+            List<byte[]> hostFilter, Map<ByteKey, Group> groups, Snapshot snapshot) {
         try (Slice upper = new Slice(OrderedKey.prefixEnd(statistic));
                 ReadOptions ro = new ReadOptions().setSnapshot(snapshot).setIterateUpperBound(upper);
                 RocksIterator it = db.newIterator(aggregates, ro)) {
-            if (!segments.isEmpty()) {
-                it.seek(statistic);
-            }
-            while (!segments.isEmpty() && it.isValid()) {
+            it.seek(statistic);
+            while (it.isValid()) {
                 byte[] k = it.key();
                 AggregateKeys.Parsed p = AggregateKeys.parse(k, statistic.length);
                 byte[] host = Arrays.copyOfRange(k, p.hostStart(), p.seriesEnd());
@@ -88,10 +148,10 @@ final class AggregateQueries {
                     continue;
                 }
                 byte[] series = Arrays.copyOf(k, p.seriesEnd());
-                Group g = group(groups, q, k, p, host);
+                Group g = group(groups, q, k, p.keyStart(), p.hostStart(), host);
+                byte[] at = AggregateKeys.seriesAt(series, Resolution.SECOND);
                 for (RangePlan.Segment s : segments) {
-                    byte[] at = AggregateKeys.seriesAt(series, s.resolution());
-                    byte[] from = AggregateKeys.window(series, s.resolution(), s.from());
+                    byte[] from = AggregateKeys.window(series, Resolution.SECOND, s.from());
                     // The iterator is at the first key after what was read: if that is at or past
                     // `from`, nothing lies between, and seeking would land where it is.
                     if (!it.isValid() || Arrays.compareUnsigned(it.key(), from) < 0) {
@@ -110,21 +170,43 @@ final class AggregateQueries {
                         it.next();
                     }
                 }
-                // Usually the last segment's windows end the series and the iterator is on the next.
                 if (it.isValid() && OrderedKey.startsWith(it.key(), series)) {
                     it.seek(OrderedKey.prefixEnd(series));
                 }
             }
             checkIterator(it, q);
-        } finally {
-            db.releaseSnapshot(snapshot);
         }
-        return rows(q, groups);
     }
 
-    private static Group group(Map<ByteKey, Group> groups, AggregateQuery q, byte[] k, AggregateKeys.Parsed p,
+    /** Merges the rollup deltas not yet in the snapshot's windows into the groups. */
+    private void mergePending(AggregateQuery q, List<RangePlan.Segment> segments, byte[] statistic,
+            List<byte[]> hostFilter, Map<ByteKey, Group> groups) {
+        ingest.forEachPending(statistic, m -> {
+            byte[] k = m.series();
+            AggregateKeys.Parsed p = AggregateKeys.parse(AggregateKeys.window(k, Resolution.MINUTE, m.start()),
+                    statistic.length);
+            byte[] host = Arrays.copyOfRange(k, p.hostStart(), p.seriesEnd());
+            if (!hostFilter.isEmpty() && !contains(hostFilter, host)) {
+                return;
+            }
+            // A pending minute counts in its minute window and in its hour window.
+            for (RangePlan.Segment s : segments) {
+                long start = s.resolution().floor(m.start());
+                if (start >= s.from() && start < s.to()) {
+                    group(groups, q, k, p.keyStart(), p.hostStart(), host).aggregate.merge(m.sum());
+                    return;
+                }
+            }
+        });
+    }
+
+    /**
+     * The group of a window whose key tuple starts at {@code keyStart} and ends at
+     * {@code hostStart} in {@code k}, of host {@code host} (encoded).
+     */
+    private static Group group(Map<ByteKey, Group> groups, AggregateQuery q, byte[] k, int keyStart, int hostStart,
             byte[] host) {
-        byte[] tuple = q.byKey() ? Arrays.copyOfRange(k, p.keyStart(), p.hostStart()) : new byte[0];
+        byte[] tuple = q.byKey() ? Arrays.copyOfRange(k, keyStart, hostStart) : new byte[0];
         byte[] h = q.byHost() ? host : new byte[0];
         ByteKey id = new ByteKey(concat(h, tuple));
         Group g = groups.get(id);

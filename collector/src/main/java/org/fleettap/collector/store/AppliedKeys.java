@@ -10,12 +10,18 @@ import java.nio.ByteBuffer;
  *       (host, session) and the losses summed over its batches (version byte, then five big-endian
  *       longs);
  *   <li>{@code 0x02, topic, partition} → the Kafka consumer offset stored with the batches read
- *       (a big-endian long: by Kafka's convention, the next offset to read).
+ *       (a big-endian long: by Kafka's convention, the next offset to read);
+ *   <li>{@code 0x03, host, session, sequence} → the rollup record of an applied batch whose deltas
+ *       are not yet merged into the stored rollup windows (see {@link PendingRollups}): the second
+ *       its deltas went to, then the name and key tuple of each series it wrote, in
+ *       {@link OrderedKey}'s encoding. Written with the batch, deleted with the rollup windows that
+ *       take its deltas in.
  * </ul>
  */
 final class AppliedKeys {
     static final int SEQUENCES = 0x01;
     static final int KAFKA_OFFSETS = 0x02;
+    static final int UNROLLED = 0x03;
     private static final int STATE_VERSION = 1;
     private static final int STATE_BYTES = 1 + 5 * Long.BYTES;
 
@@ -27,6 +33,12 @@ final class AppliedKeys {
 
     static byte[] kafkaOffset(KafkaPartition p) {
         return new OrderedKey.Writer().putByte(KAFKA_OFFSETS).putString(p.topic()).putInt(p.partition()).toBytes();
+    }
+
+    /** The key of the rollup record of batch {@code sequence} of (host, session). */
+    static byte[] unrolled(String host, String session, long sequence) {
+        return new OrderedKey.Writer().putByte(UNROLLED).putString(host).putString(session).putLong(sequence)
+                .toBytes();
     }
 
     static KafkaPartition parseKafkaOffsetKey(byte[] key) {

@@ -118,6 +118,14 @@ final class OrderedKey {
             return this;
         }
 
+        /** Appends bytes already in this encoding (a component or several, copied from a key). */
+        Writer putEncoded(byte[] encoded, int from, int to) {
+            ensure(to - from);
+            System.arraycopy(encoded, from, buf, len, to - from);
+            len += to - from;
+            return this;
+        }
+
         Writer putKey(List<KeyPart> parts) {
             for (KeyPart part : parts) {
                 switch (part.getValueCase()) {

@@ -36,6 +36,7 @@ import org.rocksdb.RocksDBException;
 import org.rocksdb.RocksIterator;
 import org.rocksdb.RocksObject;
 import org.rocksdb.Slice;
+import org.rocksdb.WriteBatch;
 import org.rocksdb.WriteOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,8 +48,10 @@ import org.slf4j.LoggerFactory;
  * <h2>Column families</h2>
  *
  * <ul>
- *   <li>{@code aggregates}: window aggregates by (session, name, key, host, resolution, window
- *       start), see {@link AggregateKeys};
+ *   <li>{@code aggregates}: 1 s window aggregates by (session, name, key, host, resolution, window
+ *       start, batch), see {@link AggregateKeys};
+ *   <li>{@code rollups}: 1 min and 1 h window aggregates by (session, name, resolution, window
+ *       start, key, host), see {@link RollupKeys};
  *   <li>{@code output}: output lines by (session, time, host, sequence, index), see
  *       {@link OutputKeys};
  *   <li>{@code applied}: the highest applied sequence and the losses per (host, session), and the
@@ -63,9 +66,10 @@ import org.slf4j.LoggerFactory;
  *
  * <h2>Exactly once</h2>
  *
- * {@link #applyAll} writes the batches' aggregate deltas (merged into the stored windows of every
- * resolution), output lines, losses and new applied sequences, and the Kafka offsets, in one
- * RocksDB {@code WriteBatch} written with {@code sync}: when it returns APPLIED, the batch is on
+ * {@link #applyAll} writes the batches' aggregate deltas (as 1 s window entries, and with rollup on
+ * a record of what the 1 min and 1 h windows still lack, see {@link Ingest}), output lines, losses
+ * and new applied sequences, and the Kafka offsets, in one RocksDB {@code WriteBatch} written with
+ * {@code sync}: when it returns APPLIED, the batch is on
  * disk (the write-ahead log is fsynced), and after a crash it is there wholly or not at all, the
  * record that it was applied included. A batch whose sequence is at most the applied one for its
  * (host, session) is a DUPLICATE and changes nothing. Batches of a (host, session) must therefore
@@ -79,24 +83,30 @@ import org.slf4j.LoggerFactory;
  *
  * Every method is safe to call from any thread. The write methods ({@link #apply}, {@link #applyAll},
  * {@link #compactExpired}) read, merge and write aggregates and are serialized on one lock: call
- * them from one ingest thread to keep that lock uncontended. Queries read a snapshot and run in
- * parallel with each other and with ingest. {@link #close} waits for running calls; calls after it
+ * them from one ingest thread to keep that lock uncontended. Queries take a snapshot and the rollup
+ * deltas not yet written to their windows under that lock (so a query waits for a running write),
+ * then read the snapshot in parallel with each other and with ingest. {@link #close} waits for running calls; calls after it
  * throw {@link IllegalStateException}.
  */
 public final class Store implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Store.class);
 
     static final String AGGREGATES = "aggregates";
+    static final String ROLLUPS = "rollups";
     static final String OUTPUT = "output";
     static final String AGENTS = "agents";
     static final String SESSIONS = "sessions";
     static final String APPLIED = "applied";
     static final String REGISTRY = "registry";
-    private static final List<String> FAMILIES = List.of(AGGREGATES, OUTPUT, AGENTS, SESSIONS, APPLIED, REGISTRY);
+    private static final List<String> FAMILIES = List.of(AGGREGATES, ROLLUPS, OUTPUT, AGENTS, SESSIONS, APPLIED,
+            REGISTRY);
     private static final int REGISTRY_AGENT = 1;
     private static final int REGISTRY_SESSION = 2;
     private static final byte[] SCHEMA_KEY = "schema-version".getBytes(StandardCharsets.UTF_8);
-    static final int SCHEMA_VERSION = 1;
+    /** 2: rollup windows in their own column family, time before series ({@link RollupKeys}). */
+    static final int SCHEMA_VERSION = 2;
+    /** Version 1 kept rollup windows in {@code aggregates}; opening moves them. */
+    private static final int SCHEMA_SERIES_ROLLUPS = 1;
     private static final long BLOCK_CACHE_BYTES = 128L << 20;
 
     private final Path dir;
@@ -105,6 +115,7 @@ public final class Store implements AutoCloseable {
     /** Closed in reverse order on close. */
     private final List<AutoCloseable> resources;
     private final ColumnFamilyHandle aggregates;
+    private final ColumnFamilyHandle rollups;
     private final ColumnFamilyHandle output;
     private final ColumnFamilyHandle agents;
     private final ColumnFamilyHandle sessions;
@@ -126,6 +137,7 @@ public final class Store implements AutoCloseable {
         this.db = db;
         this.resources = resources;
         this.aggregates = handles.get(AGGREGATES);
+        this.rollups = handles.get(ROLLUPS);
         this.output = handles.get(OUTPUT);
         this.agents = handles.get(AGENTS);
         this.sessions = handles.get(SESSIONS);
@@ -133,9 +145,9 @@ public final class Store implements AutoCloseable {
         this.registry = handles.get(REGISTRY);
         this.syncWrites = syncWrites;
         this.unsyncedWrites = unsyncedWrites;
-        this.ingest = new Ingest(db, aggregates, output, applied, syncWrites, options.rollups(),
+        this.ingest = new Ingest(db, aggregates, rollups, output, applied, syncWrites, options.rollup(),
                 options.rollupCacheEntries());
-        this.queries = new AggregateQueries(db, aggregates, options.rollup());
+        this.queries = new AggregateQueries(db, aggregates, rollups, options.rollup(), writeLock, ingest);
     }
 
     /**
@@ -175,19 +187,27 @@ public final class Store implements AutoCloseable {
             for (int i = 0; i < FAMILIES.size(); i++) {
                 handles.put(FAMILIES.get(i), handleList.get(i + 1));
             }
-            checkSchema(db);
+            checkSchema(db, handles.get(AGGREGATES), handles.get(ROLLUPS));
             WriteOptions syncWrites = track(resources, new WriteOptions().setSync(true));
             WriteOptions unsyncedWrites = track(resources, new WriteOptions());
+            Store store = new Store(dir, options, db, resources, handles, syncWrites, unsyncedWrites);
+            // Rollup windows left pending by a crash (or by a store opened with rollup off) are written now.
+            store.ingest.flushAll();
             log.info("opened store at {}", dir);
-            return new Store(dir, options, db, resources, handles, syncWrites, unsyncedWrites);
+            return store;
         } catch (RocksDBException | IOException | StoreException e) {
             closeAll(resources);
             throw new StoreException("opening store at " + dir + ": " + e.getMessage(), e);
         }
     }
 
-    private static void checkSchema(RocksDB db) throws RocksDBException {
+    private static void checkSchema(RocksDB db, ColumnFamilyHandle aggregates, ColumnFamilyHandle rollups)
+            throws RocksDBException {
         byte[] v = db.get(SCHEMA_KEY);
+        if (v != null && v.length == 1 && v[0] == SCHEMA_SERIES_ROLLUPS) {
+            moveRollups(db, aggregates, rollups);
+            v = null;
+        }
         if (v == null) {
             try (WriteOptions wo = new WriteOptions().setSync(true)) {
                 db.put(wo, SCHEMA_KEY, new byte[] {SCHEMA_VERSION});
@@ -196,6 +216,41 @@ public final class Store implements AutoCloseable {
             throw new StoreException("it has schema version " + (v.length == 1 ? v[0] : "?")
                     + "; this collector reads version " + SCHEMA_VERSION);
         }
+    }
+
+    /**
+     * Moves the rollup windows of a version 1 store from {@code aggregates} to {@code rollups}, each
+     * window's put and delete in one write: interrupted, it can run again.
+     */
+    private static void moveRollups(RocksDB db, ColumnFamilyHandle aggregates, ColumnFamilyHandle rollups)
+            throws RocksDBException {
+        int moved = 0;
+        try (WriteOptions wo = new WriteOptions().setSync(true); RocksIterator it = db.newIterator(aggregates)) {
+            WriteBatch wb = new WriteBatch();
+            try {
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    byte[] k = it.key();
+                    AggregateKeys.Parsed p = AggregateKeys.parse(k);
+                    if (p.resolution() == Resolution.SECOND) {
+                        continue;
+                    }
+                    wb.put(rollups, RollupKeys.window(java.util.Arrays.copyOf(k, p.seriesEnd()), p.resolution(),
+                            p.start()), it.value());
+                    wb.delete(aggregates, k);
+                    if (++moved % 10_000 == 0) {
+                        db.write(wo, wb);
+                        wb.close();
+                        wb = new WriteBatch();
+                    }
+                }
+                it.status();
+                db.write(wo, wb);
+            } finally {
+                wb.close();
+            }
+        }
+        log.info("moved {} rollup windows to their own column family (store schema version {})", moved,
+                SCHEMA_VERSION);
     }
 
     public Path directory() {
@@ -269,7 +324,25 @@ public final class Store implements AutoCloseable {
      */
     Optional<org.fleettap.aggregate.MergeableAggregate> window(String session, String name,
             List<org.fleettap.proto.v1.KeyPart> key, String host, Resolution r, long start) {
-        byte[] prefix = AggregateKeys.window(AggregateKeys.series(session, name, key, host), r, start);
+        byte[] series = AggregateKeys.series(session, name, key, host);
+        if (r != Resolution.SECOND) {
+            return withOpen(() -> {
+                synchronized (writeLock) {
+                    byte[] k = RollupKeys.window(series, r, start);
+                    byte[] v = read(rollups, k, "a rollup window");
+                    org.fleettap.aggregate.MergeableAggregate merged = v == null ? null : StoredAggregates.readRollup(k, v);
+                    org.fleettap.aggregate.MergeableAggregate pending = ingest.pendingWindow(series, r, start);
+                    if (merged == null) {
+                        return Optional.ofNullable(pending);
+                    }
+                    if (pending != null) {
+                        merged.merge(pending);
+                    }
+                    return Optional.of(merged);
+                }
+            });
+        }
+        byte[] prefix = AggregateKeys.window(series, r, start);
         return withOpen(() -> {
             org.fleettap.aggregate.MergeableAggregate merged = new org.fleettap.aggregate.MergeableAggregate();
             boolean[] found = {false};
@@ -510,8 +583,10 @@ public final class Store implements AutoCloseable {
             synchronized (writeLock) {
                 long now = options.nowUnixNanos();
                 try {
+                    // Retention may delete 1 s entries whose deltas are pending: write them first.
+                    ingest.flushAll();
                     ingest.clearCaches();
-                    int ranges = Retention.compact(db, aggregates, output, options, now, syncWrites);
+                    int ranges = Retention.compact(db, aggregates, rollups, output, options, now, syncWrites);
                     log.debug("retention: deleted {} ranges in {}", ranges, dir);
                     return ranges;
                 } catch (RocksDBException e) {
@@ -521,7 +596,23 @@ public final class Store implements AutoCloseable {
         });
     }
 
-    /** Closes the database (waiting for running calls). Idempotent. */
+    /**
+     * Closes the database as a crash would after the last write: without writing the pending rollup
+     * windows. For tests of recovery.
+     */
+    void closeWithoutFlushing() {
+        lifecycle.writeLock().lock();
+        try {
+            if (!closed) {
+                closed = true;
+                closeAll(resources);
+            }
+        } finally {
+            lifecycle.writeLock().unlock();
+        }
+    }
+
+    /** Closes the database (waiting for running calls), writing the pending rollup windows first. Idempotent. */
     @Override
     public void close() {
         lifecycle.writeLock().lock();
@@ -530,6 +621,14 @@ public final class Store implements AutoCloseable {
                 return;
             }
             closed = true;
+            synchronized (writeLock) {
+                try {
+                    ingest.flushAll();
+                } catch (StoreException e) {
+                    log.warn("closing store at {}: pending rollup windows not written (they will be when it opens)",
+                            dir, e);
+                }
+            }
             closeAll(resources);
             log.info("closed store at {}", dir);
         } finally {

@@ -14,9 +14,11 @@ import java.util.Objects;
  * @param outputRetention how long output lines are kept, by the time they were printed
  * @param rollup whether 1 s windows are also merged into 1 min and 1 h windows
  * @param clock the time {@link Store#compactExpired()} measures retention from
- * @param rollupCacheEntries how many rollup windows (1 min, 1 h) ingest keeps decoded in memory, so
- *     that merging a delta into one it touched recently needs no read (about 1.2 KB each; with fewer
- *     entries than series × 2 ingest reads them back from RocksDB, correctly but slower); 0 for none
+ * @param rollupCacheEntries how many rollup windows (1 min, 1 h) ingest keeps decoded in memory, of
+ *     those it wrote (so that merging deltas into one it wrote recently needs no read) and of those
+ *     whose deltas it has not yet written (when more are pending, it writes them all); about 1.2 KB
+ *     each. With fewer entries than series × 2 ingest writes rollup windows more often and reads
+ *     them back from RocksDB, correctly but slower; 0 writes them with every write
  */
 public record StoreOptions(Map<Resolution, Duration> retention, Duration outputRetention, boolean rollup, Clock clock,
         int rollupCacheEntries) {
@@ -76,11 +78,6 @@ public record StoreOptions(Map<Resolution, Duration> retention, Duration outputR
 
     public StoreOptions withRollupCacheEntries(int entries) {
         return new StoreOptions(retention, outputRetention, rollup, clock, entries);
-    }
-
-    /** The rollup resolutions written: MINUTE and HOUR with rollup on, else none. */
-    Resolution[] rollups() {
-        return rollup ? new Resolution[] {Resolution.MINUTE, Resolution.HOUR} : new Resolution[0];
     }
 
     long nowUnixNanos() {

@@ -9,6 +9,7 @@ import static org.fleettap.collector.store.TestBatches.aggregate;
 import static org.fleettap.collector.store.TestBatches.batch;
 import static org.fleettap.collector.store.TestBatches.k;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,6 +23,11 @@ import org.fleettap.proto.v1.GroupBy;
 import org.fleettap.proto.v1.KeyPart;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.rocksdb.ColumnFamilyDescriptor;
+import org.rocksdb.ColumnFamilyHandle;
+import org.rocksdb.DBOptions;
+import org.rocksdb.RocksDB;
+import org.rocksdb.RocksIterator;
 
 class RollupAndRetentionTest {
     static final List<KeyPart> KEY = List.of(k("read"));
@@ -67,6 +73,102 @@ class RollupAndRetentionTest {
             assertThat(window(store, Resolution.MINUTE, T0 + MINUTE)).contains(merged(60, 120));
             assertThat(window(store, Resolution.HOUR, T0)).contains(merged(0, 120));
             assertThat(window(store, Resolution.MINUTE, T0 + 123_456)).isEmpty();
+        }
+    }
+
+    /**
+     * Rollup windows are written lazily (when the host's batches reach another minute); until then
+     * their deltas are pending. Crashes after any write lose none and count none twice.
+     */
+    @Test
+    void pendingRollupsSurviveCrashesExactlyOnce() {
+        List<Batch> batches = seconds("h1", 150);
+        StoreOptions options = StoreOptions.defaults();
+        Store store = Store.open(dir, options);
+        try {
+            for (int i = 0; i < 30; i++) {
+                store.apply(batches.get(i));
+            }
+            assertThat(window(store, Resolution.MINUTE, T0)).contains(merged(0, 30));
+            assertThat(window(store, Resolution.HOUR, T0)).contains(merged(0, 30));
+            assertThat(store.aggregates(AggregateQuery.of("s", "lat").withRange(T0, T0 + HOUR)).rows())
+                    .singleElement().extracting(Row::aggregate).isEqualTo(merged(0, 30));
+
+            store.closeWithoutFlushing();
+            store = Store.open(dir, options);
+            assertThat(window(store, Resolution.MINUTE, T0)).contains(merged(0, 30));
+            // Into the next minute: the first minute is written, one group at a time and several at once.
+            for (int i = 30; i < 70; i++) {
+                store.apply(batches.get(i));
+            }
+            store.applyAll(batches.subList(70, 125), Map.of());
+            assertThat(window(store, Resolution.MINUTE, T0)).contains(merged(0, 60));
+            assertThat(window(store, Resolution.MINUTE, T0 + MINUTE)).contains(merged(60, 120));
+            assertThat(window(store, Resolution.MINUTE, T0 + 2 * MINUTE)).contains(merged(120, 125));
+
+            store.closeWithoutFlushing();
+            store = Store.open(dir, options);
+            store.applyAll(batches.subList(125, 150), Map.of());
+            // Resent after the crash: duplicates, counted once.
+            assertThat(store.applyAll(batches.subList(100, 150), Map.of())).extracting(ApplyResult::status)
+                    .containsOnly(org.fleettap.proto.v1.AckStatus.ACK_STATUS_DUPLICATE);
+            assertThat(window(store, Resolution.MINUTE, T0 + MINUTE)).contains(merged(60, 120));
+            assertThat(window(store, Resolution.MINUTE, T0 + 2 * MINUTE)).contains(merged(120, 150));
+            assertThat(window(store, Resolution.HOUR, T0)).contains(merged(0, 150));
+            assertThat(store.aggregates(AggregateQuery.of("s", "lat").withRange(T0, T0 + HOUR)).rows())
+                    .singleElement().extracting(Row::aggregate).isEqualTo(merged(0, 150));
+            assertThat(store.aggregates(AggregateQuery.of("s", "lat").withRange(T0 + MINUTE, T0 + 3 * MINUTE))
+                    .rows()).singleElement().extracting(Row::aggregate).isEqualTo(merged(60, 150));
+        } finally {
+            store.close();
+        }
+        // Closed properly, the windows are all written and no rollup record is left.
+        try (Store reopened = Store.open(dir, options.withRollup(false))) {
+            assertThat(window(reopened, Resolution.HOUR, T0)).contains(merged(0, 150));
+            assertThat(window(reopened, Resolution.MINUTE, T0 + 2 * MINUTE)).contains(merged(120, 150));
+        }
+    }
+
+    /** A store of schema version 1 kept rollup windows beside the 1 s ones; opening moves them, and they read the same. */
+    @Test
+    void rollupWindowsOfASchemaVersion1StoreAreMoved() throws Exception {
+        try (Store store = Store.open(dir, StoreOptions.defaults())) {
+            store.applyAll(seconds("h1", 150), Map.of());
+        }
+        // Back to version 1's layout: rollup windows in `aggregates`, keyed series first.
+        int moved = 0;
+        List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        try (org.rocksdb.Options o = new org.rocksdb.Options()) {
+            for (byte[] name : RocksDB.listColumnFamilies(o, dir.toString())) {
+                descriptors.add(new ColumnFamilyDescriptor(name));
+                names.add(new String(name, StandardCharsets.UTF_8));
+            }
+        }
+        List<ColumnFamilyHandle> handles = new ArrayList<>();
+        try (DBOptions o = new DBOptions(); RocksDB db = RocksDB.open(o, dir.toString(), descriptors, handles)) {
+            ColumnFamilyHandle aggregates = handles.get(names.indexOf(Store.AGGREGATES));
+            ColumnFamilyHandle rollups = handles.get(names.indexOf(Store.ROLLUPS));
+            try (RocksIterator it = db.newIterator(rollups)) {
+                for (it.seekToFirst(); it.isValid(); it.next()) {
+                    byte[] k = it.key();
+                    RollupKeys.Parsed p = RollupKeys.parse(k, RollupKeys.statisticLength(k));
+                    byte[] series = AggregateKeys.series("s", "lat", KEY, "h1");
+                    db.put(aggregates, AggregateKeys.window(series, p.resolution(), p.start()), it.value());
+                    db.delete(rollups, k);
+                    moved++;
+                }
+            }
+            db.put("schema-version".getBytes(StandardCharsets.UTF_8), new byte[] {1});
+            handles.forEach(ColumnFamilyHandle::close);
+        }
+        assertThat(moved).isEqualTo(4); // three minutes and the hour
+
+        try (Store store = Store.open(dir, StoreOptions.defaults())) {
+            assertThat(window(store, Resolution.MINUTE, T0 + MINUTE)).contains(merged(60, 120));
+            assertThat(window(store, Resolution.HOUR, T0)).contains(merged(0, 150));
+            assertThat(store.aggregates(AggregateQuery.of("s", "lat").withRange(T0, T0 + HOUR)).rows())
+                    .singleElement().extracting(Row::aggregate).isEqualTo(merged(0, 150));
         }
     }
 

@@ -145,13 +145,19 @@ class StoreRandomizedTest {
                 .withRollupCacheEntries(pick(r, List.of(0, 5, 100_000))));
         try {
             List<AckStatus> statuses = new ArrayList<>();
-            int reopenAt = r.nextInt(delivery.size());
-            for (int i = 0; i < delivery.size(); ) {
-                if (i >= reopenAt && reopenAt >= 0) {
-                    StoreOptions options = store.options();
-                    store.close();
-                    store = Store.open(dir, options);
-                    reopenAt = -1;
+            // Reopen a few times: closed (pending rollup windows written) or as if crashed after a write (not).
+            java.util.TreeSet<Integer> reopenAt = new java.util.TreeSet<>();
+            for (int reopens = r.nextInt(4); reopens > 0; reopens--) {
+                reopenAt.add(r.nextInt(delivery.size() + 1));
+            }
+            for (int i = 0; i <= delivery.size(); ) {
+                if (!reopenAt.isEmpty() && i >= reopenAt.first()) {
+                    reopenAt.pollFirst();
+                    store = reopen(store, r.nextBoolean());
+                    continue;
+                }
+                if (i == delivery.size()) {
+                    break;
                 }
                 int group = 1 + r.nextInt(8);
                 List<Batch> chunk = delivery.subList(i, Math.min(delivery.size(), i + group));
@@ -182,6 +188,16 @@ class StoreRandomizedTest {
         } finally {
             store.close();
         }
+    }
+
+    private static Store reopen(Store store, boolean crash) {
+        StoreOptions options = store.options();
+        if (crash) {
+            store.closeWithoutFlushing();
+        } else {
+            store.close();
+        }
+        return Store.open(store.directory(), options);
     }
 
     private static AggregateQuery randomQuery(Random r, String session, String name) {

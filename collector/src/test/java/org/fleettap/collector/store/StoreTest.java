@@ -356,9 +356,9 @@ class StoreTest {
                 .hasMessageContaining("lock");
         Path newer = dir.resolve("newer");
         try (Options o = new Options().setCreateIfMissing(true); RocksDB db = RocksDB.open(o, newer.toString())) {
-            db.put("schema-version".getBytes(StandardCharsets.UTF_8), new byte[] {2});
+            db.put("schema-version".getBytes(StandardCharsets.UTF_8), new byte[] {3});
         }
         assertThatThrownBy(() -> Store.open(newer, StoreOptions.defaults()))
-                .hasMessage("opening store at " + newer + ": it has schema version 2; this collector reads version 1");
+                .hasMessage("opening store at " + newer + ": it has schema version 3; this collector reads version 2");
     }
 }
