@@ -50,6 +50,44 @@ final class DaemonSettings {
     private DaemonSettings() {
     }
 
+    /**
+     * Whether the daemon is to log verbosely: -v/--verbose, FLEETTAP_VERBOSE or the config file's {@code verbose}.
+     * Read before logging is set up, so it reads no more than that (a bad file is reported later, by {@link #merge}).
+     */
+    static boolean verbose(List<String> args, Map<String, String> env) {
+        if (Logging.isVerbose(args.toArray(new String[0]))) {
+            return true;
+        }
+        String fromEnv = env.get(ENV_PREFIX + "VERBOSE");
+        if (fromEnv != null) {
+            return isTrue(fromEnv);
+        }
+        String config = given(args, CONFIG_OPTION);
+        if (config == null) {
+            config = env.get(CONFIG_ENV);
+        }
+        if (config == null) {
+            return false;
+        }
+        try {
+            for (ConfigFile.Setting s : ConfigFile.parse(config, Files.readAllBytes(Path.of(config)))) {
+                if (s.key().equals("verbose")) {
+                    return isTrue(s.value());
+                }
+            }
+        } catch (IOException | ConfigFile.ConfigException | RuntimeException e) {
+            return false;
+        }
+        return false;
+    }
+
+    private static boolean isTrue(String v) {
+        return switch (v.toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "on", "1" -> true;
+            default -> false;
+        };
+    }
+
     /** {@code args} (what follows the command's name) with what the environment and the config file add. */
     static List<String> merge(CommandSpec command, List<String> args, Map<String, String> env) throws SettingsException {
         return merge(command, args, env, Files::readAllBytes);
@@ -122,8 +160,10 @@ final class DaemonSettings {
     private static List<String> asArgs(OptionSpec o, String value, String where) throws SettingsException {
         String name = o.longestName();
         if (o.arity().max() == 0) {
+            if (isTrue(value)) {
+                return List.of(name);
+            }
             return switch (value.toLowerCase(Locale.ROOT)) {
-                case "true", "yes", "on", "1" -> List.of(name);
                 case "false", "no", "off", "0" -> List.of();
                 default -> throw new SettingsException(where + ": " + name.substring(2) + ": expected true or false, "
                         + "not '" + value + "'");

@@ -27,8 +27,12 @@ public final class Main implements Runnable {
 
     /** {@link #run(String...)} with {@code env} for the daemons' FLEETTAP_* settings. */
     static int run(java.util.Map<String, String> env, String... args) {
+        // Before the first logger (creating the command line creates the commands' loggers): --verbose may also
+        // come from the daemons' environment or config file.
+        boolean daemon = args.length > 0 && (args[0].equals("agent") || args[0].equals("collector"));
+        Logging.configure(daemon && DaemonSettings.verbose(List.of(args), env) ? withVerbose(args) : args);
         CommandLine cl = new CommandLine(new Main());
-        if (args.length > 0 && (args[0].equals("agent") || args[0].equals("collector"))) {
+        if (daemon) {
             try {
                 java.util.List<String> merged = new java.util.ArrayList<>(List.of(args[0]));
                 merged.addAll(DaemonSettings.merge(cl.getSubcommands().get(args[0]).getCommandSpec(),
@@ -39,7 +43,6 @@ public final class Main implements Runnable {
                 return 2;
             }
         }
-        Logging.configure(args);
         cl.setExecutionExceptionHandler(new UserErrors());
         cl.setParameterExceptionHandler((ex, argv) -> {
             String command = ex.getCommandLine().getCommandName();
@@ -49,6 +52,12 @@ public final class Main implements Runnable {
         });
         cl.getCommandSpec().parser().stopAtUnmatched(false);
         return cl.execute(args);
+    }
+
+    private static String[] withVerbose(String[] args) {
+        String[] v = java.util.Arrays.copyOf(args, args.length + 1);
+        v[args.length] = "--verbose";
+        return v;
     }
 
     @Override

@@ -70,4 +70,17 @@ class DaemonSettingsTest {
                     .hasLineCount(1);
         }
     }
+
+    @Test
+    void verboseIsKnownBeforeLoggingStartsFromFlagEnvironmentOrFile(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("agent.yaml"), "collector: a:1\nverbose: true\n");
+        assertThat(DaemonSettings.verbose(List.of("agent", "-v"), Map.of())).isTrue();
+        assertThat(DaemonSettings.verbose(List.of("agent"), Map.of("FLEETTAP_VERBOSE", "yes"))).isTrue();
+        assertThat(DaemonSettings.verbose(List.of("agent", "--config", file.toString()), Map.of())).isTrue();
+        assertThat(DaemonSettings.verbose(List.of("agent"), Map.of("FLEETTAP_CONFIG", file.toString(),
+                "FLEETTAP_VERBOSE", "false"))).isFalse();
+        assertThat(DaemonSettings.verbose(List.of("agent", "--config", dir.resolve("none.yaml").toString()),
+                Map.of())).isFalse();
+        assertThat(DaemonSettings.verbose(List.of("agent"), Map.of())).isFalse();
+    }
 }

@@ -53,7 +53,8 @@ class OutputFormatTest {
                       "records_lost": "5",
                       "events_dropped": "0"
                     },
-                    "spool_dropped_batches": "0"
+                    "spool_dropped_batches": "0",
+                    "missing_batches": "0"
                   }]
                 }
                 """);
