@@ -165,4 +165,37 @@ class RealCollectorEndToEndTest {
             assertThat(c.stderr()).isEmpty();
         }
     }
+
+    /**
+     * `fleettap profile`: a busy shell pinned to CPU 1 shows with every one of its samples on CPU 1 (100.0% and 0.0%
+     * exactly, as it cannot run elsewhere), and the host's title counts exactly the samples of its rows.
+     */
+    @Test
+    void profileShowsAPinnedThreadWhollyOnItsCpu() throws Exception {
+        Process busy = new ProcessBuilder("taskset", "-c", "1", "sh", "-c", "while :; do :; done").start();
+        try (Capture c = Capture.install()) {
+            assertThat(Capture.fleettap("profile", "--collector", address(), "--duration", "2s", "--top", "100000"))
+                    .isZero();
+            List<String> lines = c.stdout().lines().toList();
+            assertThat(lines.get(1)).isEqualTo("[real-host] profiling");
+            String title = lines.get(2);
+            assertThat(title).matches("real-host: \\d+ samples of \\d+ threads on 2 CPUs");
+            assertThat(lines.get(3)).matches("\\s*TID\\s+PROCESS\\s+TASK\\s+SAMPLES\\s+CPU0\\s+CPU1");
+            // TID first; SAMPLES, CPU0, CPU1 last (names may hold blanks: "C1 CompilerThre").
+            List<String[]> rows = lines.subList(4, lines.size()).stream().map(l -> l.strip().split("\\s+")).toList();
+            long samples = rows.stream().mapToLong(r -> Long.parseLong(r[r.length - 3])).sum();
+            assertThat(title).startsWith("real-host: " + samples + " samples of " + rows.size() + " threads");
+            String[] shell = rows.stream().filter(r -> r[0].equals(Long.toString(busy.pid()))).findFirst()
+                    .orElseThrow(() -> new AssertionError("no row for the busy shell " + busy.pid() + ":\n" + c.stdout()));
+            assertThat(shell).hasSize(6);
+            assertThat(shell[1]).isEqualTo("sh");
+            assertThat(shell[2]).isEqualTo("sh");
+            assertThat(Long.parseLong(shell[3])).isPositive();
+            assertThat(shell[4]).isEqualTo("0.0%");
+            assertThat(shell[5]).isEqualTo("100.0%");
+            assertThat(c.stderr()).isEmpty();
+        } finally {
+            busy.destroyForcibly();
+        }
+    }
 }

@@ -1,0 +1,145 @@
+package org.fleettap.cli;
+
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import org.fleettap.agent.script.Compilation;
+import org.fleettap.agent.script.Frontend;
+import org.fleettap.agent.script.Source;
+import org.fleettap.proto.v1.AggregateQuery;
+import org.fleettap.proto.v1.AggregateQueryResponse;
+import org.fleettap.proto.v1.AggregateRow;
+import org.fleettap.proto.v1.GroupBy;
+import org.fleettap.proto.v1.TargetSelector;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code fleettap profile}: who is stealing my core, on every matching host. A session samples every CPU
+ * ({@code timer.profile}) and counts, per thread, the samples it was running on each CPU; at the end each host's
+ * busiest threads are printed with the share of their samples on each CPU — the talk's proc_cpu_thread.stp table, for
+ * any number of CPUs and hosts.
+ */
+@Command(name = "profile", mixinStandardHelpOptions = true,
+        description = "Sample every CPU of every matching host and print, per host, the busiest threads and the share "
+                + "of each one's samples on each CPU.")
+final class ProfileCommand implements Callable<Integer> {
+    static final String STATISTIC = "on_cpu";
+    static final String SCRIPT = "global " + STATISTIC + "\n"
+            + "probe begin { printf(\"profiling\\n\") }\n"
+            + "probe timer.profile {\n"
+            + "  if (tid() != 0) " + STATISTIC + "[tid(), pid2execname(pid()), execname(), cpu()] <<< 1\n"
+            + "}\n";
+
+    @Mixin
+    CollectorOptions collector;
+
+    @Option(names = "--hosts", paramLabel = "SELECTOR", converter = HostSelectors.SelectorConverter.class,
+            description = "Which hosts (labels KEY=VALUE and/or host:NAME; default: every host).")
+    TargetSelector hosts;
+
+    @Option(names = "--duration", paramLabel = "DUR", defaultValue = "10s",
+            description = "How long to sample (default: ${DEFAULT-VALUE}).")
+    String duration;
+
+    @Option(names = "--top", paramLabel = "N", defaultValue = "10",
+            description = "The N threads with the most samples on each host (default: ${DEFAULT-VALUE}).")
+    int top;
+
+    @Override
+    public Integer call() throws Exception {
+        if (top <= 0) {
+            throw new UserErrors.UsageException("--top must be more than 0");
+        }
+        Duration limit = Durations.parse(duration);
+        if (limit.isZero()) {
+            throw new UserErrors.UsageException("--duration must be more than 0");
+        }
+        Source src = new Source("profile", SCRIPT);
+        Compilation c = Frontend.check(src);
+        if (!c.succeeded()) {
+            System.err.print(c.format());
+            return 1;
+        }
+        PrintStream out = System.out;
+        try (CollectorClient client = CollectorClient.connect(collector.collector);
+                StopSignals stop = StopSignals.install()) {
+            FleetRun run = new FleetRun(client, out, System.err).summary(id -> {
+                AggregateQuery q = AggregateQuery.newBuilder().setSessionId(id).setName(STATISTIC)
+                        .setGroupBy(GroupBy.GROUP_BY_HOST_AND_KEY).build();
+                AggregateQueryResponse r = client.call("QueryAggregates", () -> client.query().queryAggregates(q));
+                out.print(render(r.getRowsList(), top));
+                out.flush();
+            });
+            return run.run(new FleetRun.Request(src, c.script().orElseThrow(), List.of(),
+                    hosts != null ? hosts : TargetSelector.getDefaultInstance(), limit, null), stop);
+        }
+    }
+
+    /** One thread's samples per CPU. */
+    private record Thread(long tid, String process, String task, Map<Integer, Long> perCpu) {
+        long samples() {
+            return perCpu.values().stream().mapToLong(Long::longValue).sum();
+        }
+    }
+
+    /**
+     * Per host (in host order): a title line, then its {@code top} busiest threads with their share on each CPU
+     * ({@code 99.5%}, of the thread's own samples, as the talk prints it).
+     */
+    static String render(List<AggregateRow> rows, int top) {
+        Map<String, Map<Long, Thread>> byHost = new TreeMap<>();
+        Map<String, Integer> cpus = new TreeMap<>();
+        for (AggregateRow r : rows) {
+            long tid = r.getKey(0).getIntValue();
+            int cpu = (int) r.getKey(3).getIntValue();
+            Thread t = byHost.computeIfAbsent(r.getHostId(), h -> new LinkedHashMap<>()).computeIfAbsent(tid,
+                    k -> new Thread(tid, r.getKey(1).getStringValue(), r.getKey(2).getStringValue(), new TreeMap<>()));
+            t.perCpu().merge(cpu, r.getStats().getCount(), Long::sum);
+            cpus.merge(r.getHostId(), cpu + 1, Math::max);
+        }
+        StringBuilder b = new StringBuilder();
+        for (Map.Entry<String, Map<Long, Thread>> host : byHost.entrySet()) {
+            int n = cpus.get(host.getKey());
+            List<Thread> threads = new ArrayList<>(host.getValue().values());
+            long total = threads.stream().mapToLong(Thread::samples).sum();
+            threads.sort(Comparator.comparingLong(Thread::samples).reversed().thenComparingLong(Thread::tid));
+            List<String> header = new ArrayList<>(List.of("TID", "PROCESS", "TASK", "SAMPLES"));
+            boolean[] numeric = new boolean[4 + n];
+            numeric[0] = true;
+            numeric[3] = true;
+            for (int cpu = 0; cpu < n; cpu++) {
+                header.add("CPU" + cpu);
+                numeric[4 + cpu] = true;
+            }
+            Table t = new Table(header, numeric);
+            for (Thread th : threads.subList(0, Math.min(top, threads.size()))) {
+                List<String> row = new ArrayList<>(List.of(Long.toString(th.tid()), th.process(), th.task(),
+                        Long.toString(th.samples())));
+                for (int cpu = 0; cpu < n; cpu++) {
+                    row.add(percent(th.perCpu().getOrDefault(cpu, 0L), th.samples()));
+                }
+                t.add(row);
+            }
+            b.append(host.getKey()).append(": ").append(total).append(" samples of ").append(threads.size())
+                    .append(" threads on ").append(n).append(" CPUs").append(threads.size() > top ? ", top "
+                    + top : "").append('\n').append(t.render());
+        }
+        return b.toString();
+    }
+
+    /** {@code n} of {@code total} as the talk prints it: one decimal, truncated ("99.5%"). */
+    static String percent(long n, long total) {
+        if (total == 0) {
+            return "0.0%";
+        }
+        return n * 100 / total + "." + (n * 1000 / total) % 10 + "%";
+    }
+}
