@@ -15,7 +15,6 @@ import org.fleettap.proto.v1.AggregateRow;
 import org.fleettap.proto.v1.FollowAggregatesRequest;
 import org.fleettap.proto.v1.GroupBy;
 import org.fleettap.proto.v1.KeyPart;
-import org.fleettap.proto.v1.TargetSelector;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -45,9 +44,8 @@ final class LatencyCommand implements Callable<Integer> {
             description = "The function (a glob such as 'handle_*' times each match).")
     String function;
 
-    @Option(names = "--hosts", paramLabel = "SELECTOR", converter = HostSelectors.SelectorConverter.class,
-            description = "Which hosts (labels KEY=VALUE and/or host:NAME; default: every host).")
-    TargetSelector hosts;
+    @Mixin
+    HostsOption hosts;
 
     @Option(names = "--interval", paramLabel = "DUR", defaultValue = "1s",
             description = "How often to print (default: ${DEFAULT-VALUE}).")
@@ -125,7 +123,7 @@ final class LatencyCommand implements Callable<Integer> {
                         totals(client, id, out);
                     });
             return run.run(new FleetRun.Request(src, c.script().orElseThrow(), List.of(),
-                    hosts != null ? hosts : TargetSelector.getDefaultInstance(), limit, every), stop);
+                    hosts.selector(), limit, every), stop);
         }
     }
 

@@ -16,7 +16,6 @@ import org.fleettap.proto.v1.AggregateQuery;
 import org.fleettap.proto.v1.AggregateQueryResponse;
 import org.fleettap.proto.v1.AggregateRow;
 import org.fleettap.proto.v1.GroupBy;
-import org.fleettap.proto.v1.TargetSelector;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -41,9 +40,8 @@ final class ProfileCommand implements Callable<Integer> {
     @Mixin
     CollectorOptions collector;
 
-    @Option(names = "--hosts", paramLabel = "SELECTOR", converter = HostSelectors.SelectorConverter.class,
-            description = "Which hosts (labels KEY=VALUE and/or host:NAME; default: every host).")
-    TargetSelector hosts;
+    @Mixin
+    HostsOption hosts;
 
     @Option(names = "--duration", paramLabel = "DUR", defaultValue = "10s",
             description = "How long to sample (default: ${DEFAULT-VALUE}).")
@@ -79,7 +77,7 @@ final class ProfileCommand implements Callable<Integer> {
                 out.flush();
             });
             return run.run(new FleetRun.Request(src, c.script().orElseThrow(), List.of(),
-                    hosts != null ? hosts : TargetSelector.getDefaultInstance(), limit, null), stop);
+                    hosts.selector(), limit, null), stop);
         }
     }
 
