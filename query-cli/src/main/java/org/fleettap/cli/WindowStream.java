@@ -15,6 +15,8 @@ import org.fleettap.proto.v1.FollowAggregatesRequest;
 final class WindowStream implements AutoCloseable {
     private final AtomicReference<Status> ended = new AtomicReference<>();
     private final AtomicReference<ClientCallStreamObserver<FollowAggregatesRequest>> call = new AtomicReference<>();
+    /** Set by {@link #close} before it cancels: the CANCELLED that follows is ours, not the stream's end. */
+    private volatile boolean closing;
 
     private WindowStream() {
     }
@@ -35,7 +37,9 @@ final class WindowStream implements AutoCloseable {
 
             @Override
             public void onError(Throwable t) {
-                s.ended.compareAndSet(null, Status.fromThrowable(t));
+                if (!s.closing) {
+                    s.ended.compareAndSet(null, Status.fromThrowable(t));
+                }
             }
 
             @Override
@@ -54,6 +58,7 @@ final class WindowStream implements AutoCloseable {
     /** Cancels the stream if it is still open; {@link #ended} then stays null. */
     @Override
     public void close() {
+        closing = true;
         if (ended.get() == null && call.get() != null) {
             call.get().cancel("stopped", null);
         }
