@@ -25,6 +25,10 @@ final class AggregateTable {
     }
 
     static String render(List<AggregateRow> rows, GroupBy by) {
+        return render(rows, by, OutputFormat.TABLE);
+    }
+
+    static String render(List<AggregateRow> rows, GroupBy by, OutputFormat format) {
         boolean host = byHost(by);
         boolean key = byKey(by);
         List<String> header = new ArrayList<>();
@@ -57,6 +61,6 @@ final class AggregateTable {
             }
             t.add(cells);
         }
-        return t.render();
+        return t.render(format);
     }
 }

@@ -28,7 +28,7 @@ final class HostsCommand implements Callable<Integer> {
     TargetSelector hosts;
 
     @Option(names = "-o", paramLabel = "FORMAT", defaultValue = "table", converter = OutputFormat.Converter.class,
-            description = "table or json.")
+            description = "table, json or csv.")
     OutputFormat format;
 
     @Override
@@ -37,12 +37,16 @@ final class HostsCommand implements Callable<Integer> {
             ListHostsRequest req = ListHostsRequest.newBuilder()
                     .setSelector(hosts != null ? hosts : TargetSelector.getDefaultInstance()).build();
             ListHostsResponse r = client.call("ListHosts", () -> client.query().listHosts(req));
-            System.out.print(format == OutputFormat.JSON ? OutputFormat.json(r) : table(r.getHostsList()));
+            System.out.print(format == OutputFormat.JSON ? OutputFormat.json(r) : table(r.getHostsList(), format));
             return 0;
         }
     }
 
     static String table(List<HostInfo> hosts) {
+        return table(hosts, OutputFormat.TABLE);
+    }
+
+    static String table(List<HostInfo> hosts, OutputFormat format) {
         Table t = new Table(List.of("HOST", "LABELS", "CONNECTED", "LAST CONTACT", "KERNEL", "PROBES"), false, false,
                 false, false, false, false);
         for (HostInfo h : hosts) {
@@ -52,7 +56,7 @@ final class HostsCommand implements Callable<Integer> {
                     Times.format(h.getLastHeartbeatUnixNanos()),
                     h.getKernelVersion().isEmpty() ? "-" : h.getKernelVersion(), probes(h.getCapabilities())));
         }
-        return t.render();
+        return t.render(format);
     }
 
     /** What the host's kernel lets its agent probe with, e.g. "uprobes,tracefs,bpf"; "-" for nothing reported. */

@@ -89,6 +89,9 @@ final class LatencyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (format == OutputFormat.CSV) {
+            throw new UserErrors.UsageException("latency prints -o table or json");
+        }
         if (follow && duration != null) {
             throw new UserErrors.UsageException("--follow and --duration exclude each other");
         }

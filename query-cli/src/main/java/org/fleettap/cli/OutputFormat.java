@@ -12,7 +12,7 @@ import picocli.CommandLine;
  * change) and every field present; 64-bit numbers are strings, as that mapping has them.
  */
 enum OutputFormat {
-    TABLE, JSON;
+    TABLE, JSON, CSV;
 
     private static final JsonFormat.Printer PRETTY = JsonFormat.printer().preservingProtoFieldNames()
             .alwaysPrintFieldsWithNoPresence();
@@ -37,15 +37,16 @@ enum OutputFormat {
         }
     }
 
-    /** For -o options: table or json. */
+    /** For -o options: table, json or csv. */
     static final class Converter implements CommandLine.ITypeConverter<OutputFormat> {
         @Override
         public OutputFormat convert(String value) {
             return switch (value.strip().toLowerCase(Locale.ROOT)) {
                 case "table" -> TABLE;
                 case "json" -> JSON;
+                case "csv" -> CSV;
                 default -> throw new CommandLine.TypeConversionException("'" + value
-                        + "' is not an output format (table or json)");
+                        + "' is not an output format (table, json or csv)");
             };
         }
     }

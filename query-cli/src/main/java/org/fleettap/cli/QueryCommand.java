@@ -69,7 +69,7 @@ final class QueryCommand implements Callable<Integer> {
     boolean follow;
 
     @Option(names = "-o", paramLabel = "FORMAT", defaultValue = "table", converter = OutputFormat.Converter.class,
-            description = "table or json (the collector's answer in protobuf's JSON mapping; one line per window "
+            description = "table, csv or json (the collector's answer in protobuf's JSON mapping; one line per window "
                     + "with --follow).")
     OutputFormat format;
 
@@ -80,6 +80,9 @@ final class QueryCommand implements Callable<Integer> {
         }
         if (top != null && top < 1) {
             throw usage("Invalid value for option '--top': " + top + " is not 1 or more");
+        }
+        if (follow && format == OutputFormat.CSV) {
+            throw usage("--follow prints -o table or json");
         }
         if (follow && (from != null || to != null || top != null)) {
             throw usage("--follow cannot be used with --from, --to or --top");
@@ -110,8 +113,9 @@ final class QueryCommand implements Callable<Integer> {
             }
             if (r.getRowsCount() == 0) {
                 System.err.println("fleettap: no data for " + name + " in session " + session);
-            } else {
-                System.out.print(AggregateTable.render(r.getRowsList(), by));
+            }
+            if (r.getRowsCount() > 0 || format == OutputFormat.CSV) {
+                System.out.print(AggregateTable.render(r.getRowsList(), by, format));
             }
             if (top != null && r.getTotalRows() > r.getRowsCount()) {
                 System.err.println("fleettap: top " + r.getRowsCount() + " of " + r.getTotalRows() + " rows by "

@@ -33,7 +33,7 @@ final class SessionsCommand implements Callable<Integer> {
     boolean all;
 
     @Option(names = "-o", paramLabel = "FORMAT", defaultValue = "table", converter = OutputFormat.Converter.class,
-            description = "table or json.")
+            description = "table, json or csv.")
     OutputFormat format;
 
     @Override
@@ -41,12 +41,16 @@ final class SessionsCommand implements Callable<Integer> {
         try (CollectorClient client = collector.connect()) {
             ListSessionsRequest req = ListSessionsRequest.newBuilder().setIncludeEnded(all || collector.local()).build();
             ListSessionsResponse r = client.call("ListSessions", () -> client.query().listSessions(req));
-            System.out.print(format == OutputFormat.JSON ? OutputFormat.json(r) : table(r.getSessionsList()));
+            System.out.print(format == OutputFormat.JSON ? OutputFormat.json(r) : table(r.getSessionsList(), format));
             return 0;
         }
     }
 
     static String table(List<SessionInfo> sessions) {
+        return table(sessions, OutputFormat.TABLE);
+    }
+
+    static String table(List<SessionInfo> sessions, OutputFormat format) {
         Table t = new Table(List.of("SESSION", "SCRIPT", "HOSTS", "CREATED", "STATES"), false, false, false, false,
                 false);
         for (SessionInfo s : sessions) {
@@ -54,7 +58,7 @@ final class SessionsCommand implements Callable<Integer> {
                     : s.getSpec().getScriptName(), HostSelectors.format(s.getSpec().getTarget()),
                     Times.format(s.getSpec().getCreatedUnixNanos()), states(s)));
         }
-        return t.render();
+        return t.render(format);
     }
 
     /** E.g. "2 running, 1 failed"; "no host yet" before any host reported. */

@@ -29,6 +29,32 @@ final class Table {
         return this;
     }
 
+    /** In {@code format}: the aligned table, or CSV (RFC 4180: a header line, then a line per row). */
+    String render(OutputFormat format) {
+        return format == OutputFormat.CSV ? csv() : render();
+    }
+
+    /** RFC 4180 CSV: cells with a comma, quote, line break or blank at either end are quoted, quotes doubled. */
+    String csv() {
+        StringBuilder sb = new StringBuilder();
+        List<List<String>> all = new ArrayList<>();
+        all.add(header);
+        all.addAll(rows);
+        for (List<String> r : all) {
+            for (int c = 0; c < r.size(); c++) {
+                if (c > 0) {
+                    sb.append(',');
+                }
+                String cell = r.get(c);
+                boolean quote = cell.indexOf(',') >= 0 || cell.indexOf('"') >= 0 || cell.indexOf('\n') >= 0
+                        || cell.indexOf('\r') >= 0 || !cell.equals(cell.strip());
+                sb.append(quote ? '"' + cell.replace("\"", "\"\"") + '"' : cell);
+            }
+            sb.append("\r\n");
+        }
+        return sb.toString();
+    }
+
     String render() {
         int[] width = new int[header.size()];
         List<List<String>> all = new ArrayList<>();

@@ -73,6 +73,21 @@ class ReadOnlyCommandsTest {
     }
 
     @Test
+    void queryAsCsvIsTheTableAsRfc4180() {
+        collector.query.canned("latency", LATENCY);
+        Run r = fleettap("query", "--collector", collector.address(), "--session", "s-1", "latency", "--by",
+                "host,key", "--top", "2", "--order", "p99", "-o", "csv");
+        assertThat(r.stdout()).isEqualTo(""
+                + "HOST,KEY,COUNT,SUM,MIN,MAX,AVG,P50,P90,P99\r\n"
+                + "db1,\"\"\"read\"\"\",120,61440,8,4096,512,500,2048,4090\r\n"
+                + "db2,\"\"\"read\"\"\",80,8000,50,200,100,100,180,200\r\n");
+        assertThat(r.exit()).isZero();
+        Run none = fleettap("query", "--collector", collector.address(), "--session", "s-1", "nosuch", "-o", "csv");
+        assertThat(none.stdout()).isEqualTo("KEY,COUNT,SUM,MIN,MAX,AVG,P50,P90,P99\r\n");
+        assertThat(none.stderr()).isEqualTo("fleettap: no data for nosuch in session s-1\n");
+    }
+
+    @Test
     void queryAsJsonIsTheCollectorsAnswer() {
         collector.query.canned("latency", LATENCY);
         Run r = fleettap("query", "--collector", collector.address(), "--session", "s-1", "latency", "-o", "json");
