@@ -6,8 +6,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
-import org.fleettap.agent.script.Compilation;
-import org.fleettap.agent.script.Frontend;
 import org.fleettap.agent.script.Source;
 import org.fleettap.proto.v1.AggregateQuery;
 import org.fleettap.proto.v1.AggregateQueryResponse;
@@ -104,30 +102,19 @@ final class LatencyCommand implements Callable<Integer> {
         }
         Duration limit = duration == null ? null : Durations.parse(duration);
         Source src = new Source("latency", script(process, function, minSamples, overPercent));
-        Compilation c = Frontend.check(src);
-        if (!c.succeeded()) {
-            System.err.print(c.format());
-            return 1;
-        }
         PrintStream out = System.out;
-        try (CollectorClient client = CollectorClient.connect(collector.collector);
-                StopSignals stop = StopSignals.install()) {
-            AtomicReference<WindowStream> windows = new AtomicReference<>();
-            FleetRun run = new FleetRun(client, out, System.err)
-                    .onStarted(id -> windows.set(follow(client, id, out)))
-                    .summary(id -> {
-                        if (windows.get() != null) {
-                            windows.get().close();
-                            Status s = windows.get().ended();
-                            if (s != null && !s.isOk()) {
-                                System.err.println("fleettap: warning: " + client.describe("FollowAggregates", s));
-                            }
+        AtomicReference<WindowStream> windows = new AtomicReference<>();
+        return FleetRun.runScript(collector.collector, src, hosts.selector(), limit, every, client -> new FleetRun(
+                client, out, System.err).onStarted(id -> windows.set(follow(client, id, out))).summary(id -> {
+                    if (windows.get() != null) {
+                        windows.get().close();
+                        Status s = windows.get().ended();
+                        if (s != null && !s.isOk()) {
+                            System.err.println("fleettap: warning: " + client.describe("FollowAggregates", s));
                         }
-                        totals(client, id, out);
-                    });
-            return run.run(new FleetRun.Request(src, c.script().orElseThrow(), List.of(),
-                    hosts.selector(), limit, every), stop);
-        }
+                    }
+                    totals(client, id, out);
+                }));
     }
 
     /** Prints each window as the collector closes it: per host, then merged. */

@@ -9,8 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
-import org.fleettap.agent.script.Compilation;
-import org.fleettap.agent.script.Frontend;
 import org.fleettap.agent.script.Source;
 import org.fleettap.proto.v1.AggregateQuery;
 import org.fleettap.proto.v1.AggregateQueryResponse;
@@ -60,25 +58,16 @@ final class ProfileCommand implements Callable<Integer> {
         if (limit.isZero()) {
             throw new UserErrors.UsageException("--duration must be more than 0");
         }
-        Source src = new Source("profile", SCRIPT);
-        Compilation c = Frontend.check(src);
-        if (!c.succeeded()) {
-            System.err.print(c.format());
-            return 1;
-        }
         PrintStream out = System.out;
-        try (CollectorClient client = CollectorClient.connect(collector.collector);
-                StopSignals stop = StopSignals.install()) {
-            FleetRun run = new FleetRun(client, out, System.err).summary(id -> {
-                AggregateQuery q = AggregateQuery.newBuilder().setSessionId(id).setName(STATISTIC)
-                        .setGroupBy(GroupBy.GROUP_BY_HOST_AND_KEY).build();
-                AggregateQueryResponse r = client.call("QueryAggregates", () -> client.query().queryAggregates(q));
-                out.print(render(r.getRowsList(), top));
-                out.flush();
-            });
-            return run.run(new FleetRun.Request(src, c.script().orElseThrow(), List.of(),
-                    hosts.selector(), limit, null), stop);
-        }
+        return FleetRun.runScript(collector.collector, new Source("profile", SCRIPT), hosts.selector(), limit, null,
+                client -> new FleetRun(client, out, System.err).summary(id -> {
+                    AggregateQuery q = AggregateQuery.newBuilder().setSessionId(id).setName(STATISTIC)
+                            .setGroupBy(GroupBy.GROUP_BY_HOST_AND_KEY).build();
+                    AggregateQueryResponse r = client.call("QueryAggregates", () -> client.query()
+                            .queryAggregates(q));
+                    out.print(render(r.getRowsList(), top));
+                    out.flush();
+                }));
     }
 
     /** One thread's samples per CPU. */

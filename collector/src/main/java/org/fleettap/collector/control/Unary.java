@@ -7,20 +7,26 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Answers a unary call: the response, the call's own error status, or INTERNAL for a bug (logged). */
-final class Unary {
+/**
+ * Answers a unary call: the response, the call's own error status, INVALID_ARGUMENT for an argument the handler
+ * refused (IllegalArgumentException), or INTERNAL for a bug (logged). Every service of the collector answers this way.
+ */
+public final class Unary {
     private static final Logger log = LoggerFactory.getLogger(Unary.class);
 
     private Unary() {
     }
 
-    static <T> void respond(String method, StreamObserver<T> out, Supplier<T> handler) {
+    public static <T> void respond(String method, StreamObserver<T> out, Supplier<T> handler) {
         T response;
         try {
             response = handler.get();
         } catch (StatusRuntimeException e) {
             log.info("{}: {}: {}", method, e.getStatus().getCode(), e.getStatus().getDescription());
             out.onError(e);
+            return;
+        } catch (IllegalArgumentException e) {
+            out.onError(Status.INVALID_ARGUMENT.withDescription(method + ": " + e.getMessage()).asRuntimeException());
             return;
         } catch (RuntimeException e) {
             log.error("{} failed", method, e);

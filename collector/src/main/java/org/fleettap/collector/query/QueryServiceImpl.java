@@ -15,11 +15,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Supplier;
 import org.fleettap.collector.control.ControlPlane;
 import org.fleettap.collector.control.HostRecord;
 import org.fleettap.collector.control.Selectors;
 import org.fleettap.collector.control.SessionRecord;
+import org.fleettap.collector.control.Unary;
 import org.fleettap.collector.ingest.AppliedFeed;
 import org.fleettap.collector.store.AggregateResult;
 import org.fleettap.collector.store.Store;
@@ -93,7 +93,7 @@ public final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBas
 
     @Override
     public void listHosts(ListHostsRequest request, StreamObserver<ListHostsResponse> out) {
-        respond("ListHosts", out, () -> {
+        Unary.respond("ListHosts", out, () -> {
             TargetSelector selector = request.getSelector();
             ListHostsResponse.Builder b = ListHostsResponse.newBuilder();
             for (HostRecord h : plane.agents().hosts()) {
@@ -107,7 +107,7 @@ public final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBas
 
     @Override
     public void listSessions(ListSessionsRequest request, StreamObserver<ListSessionsResponse> out) {
-        respond("ListSessions", out, () -> {
+        Unary.respond("ListSessions", out, () -> {
             ListSessionsResponse.Builder b = ListSessionsResponse.newBuilder();
             for (SessionRecord s : plane.sessions().sessions(request.getIncludeEnded())) {
                 b.addSessions(s.toInfo());
@@ -118,7 +118,7 @@ public final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBas
 
     @Override
     public void queryAggregates(AggregateQuery request, StreamObserver<AggregateQueryResponse> out) {
-        respond("QueryAggregates", out, () -> {
+        Unary.respond("QueryAggregates", out, () -> {
             requireNonEmpty(request.getSessionId(), "session_id");
             requireNonEmpty(request.getName(), "name");
             long from = request.getFromUnixNanos() == 0 ? Long.MIN_VALUE : request.getFromUnixNanos();
@@ -237,23 +237,4 @@ public final class QueryServiceImpl extends QueryServiceGrpc.QueryServiceImplBas
         return Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
     }
 
-    private static <T> void respond(String method, StreamObserver<T> out, Supplier<T> handler) {
-        T response;
-        try {
-            response = handler.get();
-        } catch (StatusRuntimeException e) {
-            log.info("{}: {}: {}", method, e.getStatus().getCode(), e.getStatus().getDescription());
-            out.onError(e);
-            return;
-        } catch (IllegalArgumentException e) {
-            out.onError(invalid(method + ": " + e.getMessage()));
-            return;
-        } catch (RuntimeException e) {
-            log.error("{} failed", method, e);
-            out.onError(Status.INTERNAL.withDescription(method + ": " + e).withCause(e).asRuntimeException());
-            return;
-        }
-        out.onNext(response);
-        out.onCompleted();
-    }
 }
