@@ -151,7 +151,8 @@ class RunCommandIT {
      * are reported as in the talk — cairo_render_path, process_path_request, main — innermost first, each over
      * 2.5 times its trained maximum. parse_path grows too, but its time in a small run is dominated by one-time
      * costs (the first strtod resolves through the PLT), and spat2xy does constant work per call, so either may
-     * or may not cross the line on a busy machine: their lines, if any, are checked for the rule only.
+     * or may not cross the line on a busy machine: their lines, if any, are checked for the rule only. A training run
+     * stalled long enough after the first 100 is reported too, as the script says; the big run's reports come last.
      */
     @Test
     void functionsWellOverTheirTrainedMaximumAreReported(@TempDir Path dir) throws Exception {
@@ -185,7 +186,11 @@ class RunCommandIT {
                 grown.add(m.group(1));
             }
         }
-        assertThat(grown).containsExactly("cairo_render_path", "process_path_request", "main");
+        // A training run stalled by a busy machine is, by the script's own rule, a report too (checked above);
+        // the big run is the last one, so its three reports are the last three.
+        assertThat(grown).hasSizeGreaterThanOrEqualTo(3);
+        assertThat(grown.subList(grown.size() - 3, grown.size()))
+                .containsExactly("cairo_render_path", "process_path_request", "main");
     }
 
     /** The source lines of examples/futex.c that call pthread_mutex_init, in order (the locks' names). */
