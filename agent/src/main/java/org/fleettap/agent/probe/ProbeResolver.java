@@ -598,11 +598,15 @@ public final class ProbeResolver {
             p = Paths.get(name);
         } else {
             // A bare name is the -c/-x target's executable when it has that name (stap -c ./loop with
-            // process("loop")), else a program on $PATH.
+            // process("loop")), else a program on $PATH, else a file of that name running processes map (the -x
+            // target's first): process("libc.so.6") is the C library the host's programs use.
             Optional<Path> targetExe = target instanceof Target.AllProcesses ? Optional.empty()
                     : Optional.of(targetExecutable(point)).filter(t -> t.getFileName().toString().equals(name));
-            p = targetExe.or(() -> Executables.onPath(name)).orElseThrow(() -> new ProbeException("process(\""
-                    + name + "\"): no such program in $PATH"));
+            java.util.OptionalInt first = target instanceof Target.Process tp ? java.util.OptionalInt.of(tp.pid())
+                    : java.util.OptionalInt.empty();
+            p = targetExe.or(() -> Executables.onPath(name)).or(() -> MappedFiles.find(Paths.get("/proc"), name,
+                    first)).orElseThrow(() -> new ProbeException("process(\"" + name + "\"): no such program in $PATH, "
+                    + "and no running process maps a file of that name"));
         }
         try {
             return p.toRealPath();

@@ -52,6 +52,27 @@ class ProbeResolverTest {
                         "mark(\"fixture:globals\")");
     }
 
+    /**
+     * A bare library name is the file running processes map: libc.so.6 is where ldd (the dynamic linker) finds
+     * the C library for /bin/sh, and its pthread_mutex_init is at readelf's offset.
+     */
+    @Test
+    void aBareLibraryNameIsTheFileRunningProcessesMap() throws Exception {
+        Process ldd = new ProcessBuilder("ldd", "/bin/sh").redirectErrorStream(true).start();
+        String out = new String(ldd.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(ldd.waitFor()).isZero();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("libc\\.so\\.6 => (\\S+)").matcher(out);
+        assertThat(m.find()).as(out).isTrue();
+        Path libc = Path.of(m.group(1)).toRealPath();
+        UprobeSite init = (UprobeSite) resolve("process(\"libc.so.6\").function(\"pthread_mutex_init\")").get(0);
+        assertThat(init.binary()).isEqualTo(libc);
+        // readelf names the default version of the symbol pthread_mutex_init@@GLIBC_x.y
+        java.util.regex.Matcher v = java.util.regex.Pattern.compile("pthread_mutex_init@@\\S+")
+                .matcher(org.fleettap.agent.testing.Fixtures.run("readelf", "-sW", libc.toString()));
+        assertThat(v.find()).isTrue();
+        assertThat(init.fileOffset()).isEqualTo(Oracles.functionFileOffset(libc, v.group()));
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         "process(\"@LOOP@\").function(\"fx\") | no function matches 'fx' in @LOOP@ (did you mean: f",
