@@ -2,6 +2,7 @@ package org.fleettap.agent.runtime;
 
 import java.util.Arrays;
 import java.util.Objects;
+import org.fleettap.aggregate.Log2Buckets;
 import org.fleettap.aggregate.MergeableAggregate;
 
 /**
@@ -57,6 +58,25 @@ public final class Stat {
         if (delta != null) {
             delta.record(value);
         }
+    }
+
+    /**
+     * A {@code @hist_log} statistic holding what {@code a} holds (count, sum, min, max and its log2 buckets): how
+     * an aggregate merged by the collector is printed as stap prints a histogram.
+     */
+    public static Stat ofLog2(MergeableAggregate a) {
+        Stat s = new Stat(HistogramSpec.log());
+        if (a.isEmpty()) {
+            return s;
+        }
+        s.count = a.count();
+        s.sum = a.sum();
+        s.min = a.min();
+        s.max = a.max();
+        for (int i = Log2Buckets.MIN_INDEX; i <= Log2Buckets.MAX_INDEX; i++) {
+            s.histogram[Log2Buckets.stapSlot(i)] = a.log2Bucket(i);
+        }
+        return s;
     }
 
     /** From now on, keeps what is added since the last {@link #takeDelta()} too (the agent exports it). */

@@ -111,4 +111,23 @@ class StatTest {
         assertThat(merged.histogramText()).isEqualTo(whole.histogramText());
         assertThat(merged.avg()).isEqualTo(whole.avg());
     }
+
+    /** A merged aggregate's log2 buckets print exactly as the statistic that recorded the same values. */
+    @Test
+    void aMergeableAggregateOfTheSameValuesIsTheSameLogHistogram() {
+        Stat direct = new Stat(HistogramSpec.log());
+        org.fleettap.aggregate.MergeableAggregate a = new org.fleettap.aggregate.MergeableAggregate();
+        org.fleettap.aggregate.MergeableAggregate b = new org.fleettap.aggregate.MergeableAggregate();
+        Random r = new Random(7);
+        for (int i = 0; i < 5000; i++) {
+            long v = i % 97 == 0 ? -r.nextInt(1000) : r.nextInt(1 << r.nextInt(20));
+            direct.add(v);
+            (i % 2 == 0 ? a : b).record(v);
+        }
+        a.merge(b);
+        Stat of = Stat.ofLog2(a);
+        assertThat(of.sameAggregate(direct)).as("%s vs %s", of, direct).isTrue();
+        assertThat(of.histogramText()).isEqualTo(direct.histogramText());
+        assertThat(Stat.ofLog2(new org.fleettap.aggregate.MergeableAggregate()).count()).isZero();
+    }
 }
