@@ -2,7 +2,8 @@
  * Lock contention for the talk's futex.stp (S8): three mutexes initialised by
  * pthread_mutex_init at distinct lines and one static mutex; two worker threads
  * per mutex contend on it with known hold times. Every round is contended: the holder keeps the mutex until
- * the other thread of its pair waits for it. Usage: futex [ROUNDS]
+ * the other thread of its pair waits for it. Usage: futex [ROUNDS [FILE]]; with FILE, the mutexes' addresses are
+ * written there (one "NAME ADDRESS" line each) before the threads start, for tests that name locks by address.
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -35,6 +36,16 @@ int main(int argc, char **argv) {
     pthread_mutex_init(&locks[0], NULL);
     pthread_mutex_init(&locks[1], NULL);
     pthread_mutex_init(&locks[2], NULL);
+    if (argc > 2) {
+        FILE *f = fopen(argv[2], "w");
+        if (f == NULL) {
+            perror(argv[2]);
+            return 1;
+        }
+        for (int i = 0; i < 3; i++) fprintf(f, "locks[%d] %p\n", i, (void *) &locks[i]);
+        fprintf(f, "static_lock %p\n", (void *) &static_lock);
+        fclose(f);
+    }
     pthread_t t[8];
     for (long i = 0; i < 8; i++) pthread_create(&t[i], NULL, worker, (void *) i);
     for (int i = 0; i < 8; i++) pthread_join(t[i], NULL);

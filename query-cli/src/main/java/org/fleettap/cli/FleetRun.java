@@ -254,8 +254,12 @@ final class FleetRun {
      * usual case says nothing).
      */
     String answered() {
+        return answered(expected, states());
+    }
+
+    /** {@link #answered()} for the hosts {@code expected} (in order) that reported {@code states}. */
+    static String answered(Set<String> expected, Map<String, SessionState> states) {
         Map<SessionState, List<String>> by = new java.util.TreeMap<>();
-        Map<String, SessionState> states = states();
         int ended = 0;
         for (String host : expected) {
             SessionState s = states.getOrDefault(host, SessionState.SESSION_STATE_UNSPECIFIED);
