@@ -159,6 +159,12 @@ final class BuiltinCalls {
             case "tid" -> {
                 return e -> e.ctx.tid();
             }
+            case "uaddr" -> {
+                // The user address a uprobe hit: its instruction, or in a .return probe the return address in the
+                // caller (stap's uaddr()); 0 in other probes. Cheaper than ustack(): no stack is copied.
+                return e -> e.ctx.site() instanceof org.fleettap.agent.probe.UprobeSite && e.ctx.record() != null
+                        ? e.ctx.record().ip() : 0;
+            }
 
             case "cpu" -> {
                 return e -> e.ctx.cpu();

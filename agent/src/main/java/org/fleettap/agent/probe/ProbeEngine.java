@@ -231,8 +231,9 @@ public final class ProbeEngine implements AutoCloseable {
         PerfEventAttr.Builder attr;
         Pointer keepAlive = null;
         long period = 1;
-        // Lean records: the CPU is the ring buffer's (one per CPU), a uprobe's address is its site's.
-        long sampleBits = SampleType.TID | SampleType.TIME;
+        // Lean records: the CPU is the ring buffer's (one per CPU). A uprobe's address is its site's, but not a
+        // uretprobe's return address (uaddr()): uprobes sample IP.
+        long sampleBits = SampleType.TID | SampleType.TIME | (site instanceof UprobeSite ? SampleType.IP : 0);
         if (site instanceof UprobeSite u && !u.needsTracefs() && !scope.inherit()) {
             // The uprobe PMU reads its path from the opener's memory again whenever the event is inherited (at
             // every fork or thread start of the target, in the target's address space, where it fails with

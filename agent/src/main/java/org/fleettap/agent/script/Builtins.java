@@ -62,6 +62,7 @@ public final class Builtins {
         fixed(m, "usymdata", STRING, LONG);
         fixed(m, "usymfileline", STRING, LONG);
         fixed(m, "ustack", LONG, LONG);
+        fixed(m, "uaddr", LONG);
         fixed(m, "ubacktrace", STRING);
         fixed(m, "print_ubacktrace", VOID);
         fixed(m, "user_string", STRING, LONG);

@@ -119,6 +119,22 @@ class TargetProbesTest {
                 + "ParagraphState::process(ManProcessor&, char const*) 2\n");
     }
 
+    /** uaddr() in a .return probe is the return address in the caller: the unwound stack's frame 1, no stack needed. */
+    @Test
+    void uaddrInAReturnProbeIsTheCallersReturnAddress(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path state = Fixtures.path("state");
+        Path man = java.nio.file.Files.writeString(dir.resolve("man.txt"),
+                "LS(1)\n\nNAME\n       ls - list\n\nOPTIONS\n       -a, --all\n\n");
+        String out = run("global callers\n"
+                + "probe process(\"" + state + "\").function(\"ManProcessor::setState\").return {\n"
+                + "  callers[usymname(uaddr()), uaddr() == ustack(1)]++\n}\n"
+                + "probe end { foreach ([c, same] in callers) printf(\"%s %d %d\\n\", c, same, callers[c, same]) }\n",
+                Target.command("'" + state + "' < '" + man + "' > /dev/null"));
+        assertThat(out).isEqualTo("IdleState::process(ManProcessor&, char const*) 1 1\n"
+                + "ChapterState::process(ManProcessor&, char const*) 1 2\n"
+                + "ParagraphState::process(ManProcessor&, char const*) 1 2\n");
+    }
+
     @Test
     void syscallFieldsAndExecname() throws Exception {
         Path loop = Fixtures.path("loop");

@@ -243,7 +243,7 @@ class CheckerTest {
         assertThat(Builtins.all().keySet()).contains("printf", "sprintf", "print", "println", "gettimeofday_s",
                 "gettimeofday_ms", "gettimeofday_us", "gettimeofday_ns", "local_clock_ns", "pid", "tid", "ppid",
                 "uid", "cpu", "execname", "pid2execname", "target", "pp", "ppfunc", "probefunc", "thread_indent",
-                "usymname", "usymdata", "usymfileline", "ustack", "ubacktrace", "print_ubacktrace", "user_string",
+                "usymname", "usymdata", "usymfileline", "ustack", "uaddr", "ubacktrace", "print_ubacktrace", "user_string",
                 "user_string_n", "user_long", "user_int", "isinstr", "strlen", "substr", "exit", "uint_arg",
                 "pointer_arg");
         assertThat(Builtins.all().get("user_string_n").describe()).isEqualTo("user_string_n(long, long): string");
