@@ -18,6 +18,7 @@ import org.fleettap.agent.probe.ProbeSite;
 import org.fleettap.agent.probe.UprobeSite;
 import org.fleettap.agent.script.Expr;
 import org.fleettap.agent.script.Script;
+import org.fleettap.agent.script.Stmt;
 import org.fleettap.agent.session.Handler;
 import org.fleettap.agent.session.HandlerException;
 import org.fleettap.agent.session.Plan;
@@ -42,8 +43,10 @@ final class ProbeAssembler {
         List<Handler> end = new ArrayList<>();
         List<Plan.Timer> timers = new ArrayList<>();
         Set<Integer> stackSites = new HashSet<>();
+        Map<Integer, String> commFilters = new HashMap<>();
         int probeNumber = 0;
         for (Script.Probe probe : script.probes()) {
+            String comm = commFilter(probe);
             List<Expr> targets = new ArrayList<>();
             List<Expr.Entry> entries = new ArrayList<>();
             Walk.stmt(probe.body(), x -> {
@@ -137,6 +140,9 @@ final class ProbeAssembler {
                     if (b.usesStack) {
                         stackSites.add(sites.size());
                     }
+                    if (comm != null) {
+                        commFilters.put(sites.size(), comm);
+                    }
                     sites.add(s);
                     handlers.add(h);
                 }
@@ -163,13 +169,48 @@ final class ProbeAssembler {
                     KernelReads entryReads = new KernelReads(entrySites);
                     Handler eh = entryHandler(b, entrySites, entryReads, id);
                     for (ProbeSite s : entryReads.apply()) {
+                        // The return's handler ignores other tasks: their entries are not needed either.
+                        if (comm != null) {
+                            commFilters.put(sites.size(), comm);
+                        }
                         sites.add(s);
                         handlers.add(eh);
                     }
                 }
             }
         }
-        return new Plan(sites, handlers, begin, end, timers, stackSites);
+        return new Plan(sites, handlers, begin, end, timers, stackSites, commFilters);
+    }
+
+    /**
+     * NAME when the probe's first statement is {@code if (execname() != "NAME") next} (without else): its handler
+     * does nothing in any other task, so the kernel may drop those hits (a task name is at most 15 bytes, and a
+     * name the kernel's filter syntax cannot hold is left to the handler); else null.
+     */
+    static String commFilter(Script.Probe probe) {
+        List<Stmt> body = probe.body().statements();
+        if (body.isEmpty() || !(body.get(0) instanceof Stmt.If f) || f.otherwise() != null) {
+            return null;
+        }
+        Stmt then = f.then();
+        if (then instanceof Stmt.Block b && b.statements().size() == 1) {
+            then = b.statements().get(0);
+        }
+        if (!(then instanceof Stmt.Next) || !(f.condition() instanceof Expr.Binary c)
+                || c.op() != Expr.BinaryOp.NE) {
+            return null;
+        }
+        Expr call = c.left() instanceof Expr.Call ? c.left() : c.right();
+        Expr name = call == c.left() ? c.right() : c.left();
+        if (!(call instanceof Expr.Call x) || !x.function().equals("execname") || !x.arguments().isEmpty()
+                || !(name instanceof Expr.StringLiteral lit)) {
+            return null;
+        }
+        String v = lit.value();
+        boolean plain = !v.isEmpty() && v.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= 15
+                && v.chars().allMatch(ch -> ch > ' ' && ch < 127 && ch != '"' && ch != '\\' && ch != '*' && ch != '?'
+                && ch != '[');
+        return plain ? v : null;
     }
 
     /**

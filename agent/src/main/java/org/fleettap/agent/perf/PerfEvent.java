@@ -17,6 +17,8 @@ public final class PerfEvent implements AutoCloseable {
     private static final long IOC_RESET = 0x2403;
     private static final long IOC_SET_OUTPUT = 0x2405;
     private static final long IOC_ID = 0x80082407L;
+    /** _IOW('$', 6, char *). */
+    private static final long IOC_SET_FILTER = 0x40082406L;
 
     private final int fd;
     private final int cpu;
@@ -91,6 +93,18 @@ public final class PerfEvent implements AutoCloseable {
     /** Sends this event's records into {@code target}'s ring buffer (same CPU). */
     public void setOutput(PerfEvent target) throws NativeException {
         Syscalls.ioctl(fd, IOC_SET_OUTPUT, target.fd);
+    }
+
+    /**
+     * Sets a tracepoint event's filter (ftrace's syntax, e.g. {@code comm == "futex"}): the kernel then makes records
+     * only of the hits that match. Fails (EINVAL) for a filter the kernel cannot parse or an event that takes none.
+     */
+    public void setFilter(String filter) throws NativeException {
+        byte[] bytes = filter.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Memory m = new Memory(bytes.length + 1L);
+        m.write(0, bytes, 0, bytes.length);
+        m.setByte(bytes.length, (byte) 0);
+        Syscalls.ioctl(fd, IOC_SET_FILTER, Pointer.nativeValue(m));
     }
 
     /** Reads the counter: hits so far, including inherited children that have exited. */

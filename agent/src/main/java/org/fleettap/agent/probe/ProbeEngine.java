@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -70,7 +71,7 @@ public final class ProbeEngine implements AutoCloseable {
      * unwinding where there are no frame pointers). Only sites whose handlers ask for a stack pay for it.
      */
     public record Options(Mode mode, int dataPages, long reorderWindowNanos, Set<Integer> stackSites,
-            int stackBytes) {
+            int stackBytes, Map<Integer, String> commFilters) {
         public static final int DEFAULT_DATA_PAGES = 1024;
         public static final long DEFAULT_REORDER_WINDOW_NANOS = 10_000_000;
         /** Enough for the frames between a libc wait and the application code that called it. */
@@ -84,6 +85,7 @@ public final class ProbeEngine implements AutoCloseable {
                 throw new IllegalArgumentException("negative reorder window");
             }
             stackSites = Set.copyOf(stackSites);
+            commFilters = Map.copyOf(commFilters);
             if (stackBytes <= 0 || stackBytes > 65000 || stackBytes % 8 != 0) {
                 throw new IllegalArgumentException("stack bytes must be a multiple of 8 in (0, 65000]: " + stackBytes);
             }
@@ -92,13 +94,27 @@ public final class ProbeEngine implements AutoCloseable {
             }
         }
 
+        public Options(Mode mode, int dataPages, long reorderWindowNanos, Set<Integer> stackSites, int stackBytes) {
+            this(mode, dataPages, reorderWindowNanos, stackSites, stackBytes, Map.of());
+        }
+
         public static Options of(Mode mode) {
             return new Options(mode, DEFAULT_DATA_PAGES, DEFAULT_REORDER_WINDOW_NANOS, Set.of(), DEFAULT_STACK_BYTES);
         }
 
         /** These options, with the user stack sampled at {@code sites}. */
         public Options withStacks(Set<Integer> sites) {
-            return new Options(mode, dataPages, reorderWindowNanos, sites, stackBytes);
+            return new Options(mode, dataPages, reorderWindowNanos, sites, stackBytes, commFilters);
+        }
+
+        /**
+         * These options, with the sites whose hits matter only in tasks of a given name (site index to name): where
+         * the site is a tracepoint-type event (tracepoints, syscalls, tracefs uprobes) the kernel is told to make
+         * records only for tasks of that name ({@code comm == "NAME"}), so that other processes' hits never fill
+         * the ring buffers. The handlers still check the name; a kernel that refuses the filter costs only records.
+         */
+        public Options withCommFilters(Map<Integer, String> filters) {
+            return new Options(mode, dataPages, reorderWindowNanos, stackSites, stackBytes, filters);
         }
     }
 
@@ -296,6 +312,7 @@ public final class ProbeEngine implements AutoCloseable {
                 boolean first = sampling() && !buffers.containsKey(pc[1]);
                 PerfEvent e = PerfEvent.open(first ? firstOfCpu : built, pc[0], pc[1], keepAlive);
                 events.get(index).add(e);
+                filter(e, index, site, built);
                 if (sampling()) {
                     registry.register(e.id(), format, index);
                     route(e);
@@ -305,6 +322,20 @@ public final class ProbeEngine implements AutoCloseable {
             }
         }
         log.debug("attached {} on {} (pid, cpu) pairs", site.describe(), scope.pairs().size());
+    }
+
+    /** Sets the site's comm filter on a tracepoint-type event (see {@link Options#withCommFilters}). */
+    private void filter(PerfEvent e, int index, ProbeSite site, PerfEventAttr attr) {
+        String comm = options.commFilters().get(index);
+        if (comm == null || attr.type() != PerfEventAttr.TYPE_TRACEPOINT) {
+            return;
+        }
+        try {
+            e.setFilter("comm == \"" + comm + "\"");
+        } catch (NativeException ex) {
+            log.debug("{}: the kernel refused the filter comm == \"{}\"; the handler filters instead",
+                    site.describe(), comm, ex);
+        }
     }
 
     /** A NUL-terminated copy of {@code s} in native memory, kept until the engine closes. */

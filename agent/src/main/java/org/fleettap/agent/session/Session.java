@@ -88,7 +88,8 @@ public final class Session implements RecordConsumer {
     public int run(Target target, Duration limit, BooleanSupplier stop)
             throws ProbeException, TargetException, MissingFeatureException, InterruptedException {
         long deadline = limit == null ? Long.MAX_VALUE : System.nanoTime() + limit.toNanos();
-        ProbeEngine.Options options = ProbeEngine.Options.of(ProbeEngine.Mode.SAMPLE).withStacks(plan.stackSites());
+        ProbeEngine.Options options = ProbeEngine.Options.of(ProbeEngine.Mode.SAMPLE).withStacks(plan.stackSites())
+                .withCommFilters(plan.commFilters());
         settledLost = -1;
         try (ProbeEngine e = plan.sites().isEmpty() ? null : ProbeEngine.attach(plan.sites(), target, options)) {
             this.engine = e;

@@ -135,6 +135,25 @@ class TargetProbesTest {
                 + "ParagraphState::process(ManProcessor&, char const*) 1 2\n");
     }
 
+    /**
+     * A probe that starts with {@code if (execname() != "NAME") next} asks the kernel to drop other tasks' hits (its
+     * @entry site too); any other first statement, or a name the filter cannot hold, does not.
+     */
+    @Test
+    void aLeadingExecnameTestBecomesACommFilter() throws Exception {
+        var plan = org.fleettap.agent.compiler.ScriptCompiler.compile(org.fleettap.agent.script.Frontend.check(
+                new org.fleettap.agent.script.Source("t.stp", "global w\n"
+                + "probe syscall.futex.return { if (execname() != \"futex\") next; w <<< @entry(gettimeofday_us()) }\n"
+                + "probe syscall.write { if (\"sh\" != execname()) { next } }\n"
+                + "probe syscall.read { if (execname() != \"a*\") next }\n"
+                + "probe syscall.close { w <<< 1; if (execname() != \"x\") next }\n")).script().orElseThrow(),
+                ProbeResolver.forTarget(Target.all()), System.out).plan();
+        assertThat(plan.sites()).extracting(s -> ((org.fleettap.agent.probe.TracepointSite) s).event())
+                .containsExactly("sys_exit_futex", "sys_enter_futex", "sys_enter_write", "sys_enter_read",
+                        "sys_enter_close");
+        assertThat(plan.commFilters()).isEqualTo(java.util.Map.of(0, "futex", 1, "futex", 2, "sh"));
+    }
+
     @Test
     void syscallFieldsAndExecname() throws Exception {
         Path loop = Fixtures.path("loop");

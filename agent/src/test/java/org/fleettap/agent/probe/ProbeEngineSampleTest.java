@@ -65,6 +65,45 @@ class ProbeEngineSampleTest {
         assertThat(pidSeen[0]).isEqualTo(40000);
     }
 
+    /**
+     * A comm filter on a system-wide tracepoint: the kernel makes records only for tasks of that name. Three runs of
+     * a copy of true named ft-match and two of true: the filtered site sees exactly the three ft-match exits, the
+     * same tracepoint unfiltered sees those and the others.
+     */
+    @Test
+    void aCommFilterKeepsOnlyTheNamedTasksHits(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path match = dir.resolve("ft-match");
+        java.nio.file.Files.copy(Path.of("/bin/true"), match);
+        match.toFile().setExecutable(true);
+        List<ProbeSite> sites = Sites.resolve(Target.all(), "syscall.exit_group", "syscall.exit_group");
+        ProbeEngine.Options options = ProbeEngine.Options.of(ProbeEngine.Mode.SAMPLE)
+                .withCommFilters(java.util.Map.of(0, "ft-match"));
+        Set<Integer> matched = new HashSet<>();
+        Set<Integer> others = new HashSet<>();
+        List<Integer> filtered = new ArrayList<>();
+        Set<Integer> unfiltered = new HashSet<>();
+        try (ProbeEngine engine = ProbeEngine.attach(sites, Target.all(), options)) {
+            engine.start();
+            for (int i = 0; i < 5; i++) {
+                Process p = new ProcessBuilder(i % 2 == 0 ? match.toString() : "/bin/true").start();
+                (i % 2 == 0 ? matched : others).add((int) p.pid());
+                assertThat(p.waitFor()).isZero();
+            }
+            org.fleettap.agent.perf.RecordConsumer each = r -> {
+                if (r.type() == RecordType.SAMPLE) {
+                    (r.cookie() == 0 ? filtered : new ArrayList<Integer>()).add(r.pid());
+                    if (r.cookie() == 1) {
+                        unfiltered.add(r.pid());
+                    }
+                }
+            };
+            engine.poll(200, each);
+            engine.drain(each);
+        }
+        assertThat(filtered).containsExactlyInAnyOrderElementsOf(matched);
+        assertThat(unfiltered).containsAll(matched).containsAll(others);
+    }
+
     @Test
     void usdtArgumentsDecodeToTheValuesTheFixturePassed() throws Exception {
         Path usdt = Fixtures.path("usdt");
