@@ -118,10 +118,13 @@ final class LocksCommand implements Callable<Integer> {
         String c = quote(comm);
         return "global lock_names, " + STATISTIC + "\n"
                 + "probe begin { printf(\"tracing lock contention in %s\\n\", " + c + ") }\n"
-                // The call site, when the program has line information; else the lock is named at its first wait.
+                // The call site (the line of the call: the return address - 1), when the program has line
+                // information; else the lock is named at its first wait. uaddr(), not ustack(1): every process on
+                // the host hits this probe (a JVM initialises thousands of mutexes a second as it starts), and a
+                // user stack copied into each record would fill the ring buffers.
                 + "probe process(\"libc.so.6\").function(\"pthread_mutex_init\").return {\n"
                 + "  if (execname() != " + c + ") next\n"
-                + "  site = usymfileline(ustack(1))\n"
+                + "  site = usymfileline(uaddr() - 1)\n"
                 + "  if (substr(site, 0, 2) != \"0x\") lock_names[pid(), @entry(pointer_arg(1))] = site\n"
                 + "}\n"
                 + "probe syscall.futex.return {\n"
