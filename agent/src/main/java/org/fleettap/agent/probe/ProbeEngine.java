@@ -250,7 +250,9 @@ public final class ProbeEngine implements AutoCloseable {
         // Lean records: the CPU is the ring buffer's (one per CPU). A uprobe's address is its site's, but not a
         // uretprobe's return address (uaddr()): uprobes sample IP.
         long sampleBits = SampleType.TID | SampleType.TIME | (site instanceof UprobeSite ? SampleType.IP : 0);
-        if (site instanceof UprobeSite u && !u.needsTracefs() && !scope.inherit()) {
+        // A uprobe with a comm filter is a tracefs event: only tracepoint-type events take filters.
+        if (site instanceof UprobeSite u && !u.needsTracefs() && !scope.inherit()
+                && !options.commFilters().containsKey(index)) {
             // The uprobe PMU reads its path from the opener's memory again whenever the event is inherited (at
             // every fork or thread start of the target, in the target's address space, where it fails with
             // EFAULT and so does the clone). Only events that are never inherited may use it.
