@@ -111,17 +111,23 @@ class LocksIT {
             assertThat(bpftrace.waitFor(60, TimeUnit.SECONDS)).isTrue();
         }
         Map<Long, Long> oracle = new HashMap<>();
-        Matcher bt = Pattern.compile("@\\[(\\d+), (\\d+)\\]: (\\d+)").matcher(Fleettap.read(bpftraceOut));
+        // bpftrace prints the pointer uaddr in hex
+        Matcher bt = Pattern.compile("@\\[(\\d+), 0x([0-9a-f]+)\\]: (\\d+)").matcher(Fleettap.read(bpftraceOut));
         while (bt.find()) {
             assertThat(Long.parseLong(bt.group(1))).isEqualTo(pid);
-            oracle.put(Long.parseLong(bt.group(2)), Long.parseLong(bt.group(3)));
+            oracle.put(Long.parseUnsignedLong(bt.group(2), 16), Long.parseLong(bt.group(3)));
         }
+        assertThat(oracle).as(Fleettap.read(bpftraceOut)).isNotEmpty();
 
         Thread.sleep(1500); // the hosts' last waits reach the collector within a few intervals of 200 ms
         new ProcessBuilder("kill", "-INT", Long.toString(locks.pid())).start().waitFor();
         assertThat(locks.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(locks.exitValue()).as(err("locks")).isZero();
-        assertThat(err("locks")).isEmpty();
+        // On this shared machine other processes' bursts (a JVM starting maps thousands of files) may overrun the
+        // side-band records every session reads (process names, mappings): the run says so, never hides it. The
+        // lock figures below must still be exact.
+        assertThat(err("locks").lines()).allMatch(l -> l.matches("fleettap: warning: h[12]: \\d+ events lost "
+                + "\\(ring buffers full\\)"));
 
         // Names: the init lines for locks[0..2] (in the source's order), the symbol for static_lock.
         Map<String, Long> named = new HashMap<>();
