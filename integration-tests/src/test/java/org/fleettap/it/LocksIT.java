@@ -175,6 +175,11 @@ class LocksIT {
         assertThat(again.stderr()).isEmpty();
         assertThat(again.exit()).isZero();
         assertThat(again.stdout()).isEqualTo("session " + id + "\n" + table);
+        // Every locks session of the last 10 minutes: this one, all of its windows.
+        Fleettap.Result since = Fleettap.run("locks", "--collector", address(), "--since", "10m", "--top", "100");
+        assertThat(since.stderr()).isEmpty();
+        assertThat(since.exit()).isZero();
+        assertThat(since.stdout()).isEqualTo("session " + id + "\n" + table);
     }
 
     /** The locks of a table: the summary's rows, then each lock's block with its hosts and its histogram. */
