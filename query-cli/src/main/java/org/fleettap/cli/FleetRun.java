@@ -70,6 +70,7 @@ final class FleetRun {
     private final Set<String> warned = new HashSet<>();
     private SessionInfo latest;
     private java.util.function.Consumer<String> onStarted = id -> { };
+    private PrintStream announce = System.out;
     private Summary summary;
 
     /** What a command prints at the end instead of the script's statistics. */
@@ -78,7 +79,7 @@ final class FleetRun {
         void print(String sessionId) throws CollectorClient.CollectorException;
     }
 
-    /** {@code out} takes the hosts' output and the statistics; {@code session ID} goes to stdout. */
+    /** {@code out} takes the hosts' output and the statistics; {@code session ID} goes to stdout ({@link #announceTo}). */
     FleetRun(CollectorClient client, PrintStream out, PrintStream err) {
         this.client = client;
         this.out = out;
@@ -108,6 +109,15 @@ final class FleetRun {
         return this;
     }
 
+    /**
+     * Where {@code session ID} goes (stdout unless a command keeps stdout for JSON or CSV alone); {@code out} and
+     * {@code err} are given separately to the constructor.
+     */
+    FleetRun announceTo(PrintStream s) {
+        this.announce = s;
+        return this;
+    }
+
     /** Printed at the end instead of the script's statistics. */
     FleetRun summary(Summary s) {
         this.summary = s;
@@ -130,8 +140,8 @@ final class FleetRun {
         StartSessionResponse started = client.call("StartSession", () -> client.sessions().startSession(
                 start.build()));
         String id = started.getSessionId();
-        System.out.println("session " + id);
-        System.out.flush();
+        announce.println("session " + id);
+        announce.flush();
         expectConnected(started, r.selector());
         onStarted.accept(id);
 
