@@ -173,7 +173,9 @@ final class FleetRun {
         } else {
             printStatistics(id, r.script());
         }
-        String answered = answered();
+        // The fleet commands (a summary of their own) always say how many hosts answered; a script, run as stap
+        // runs one, says so only when some did not.
+        String answered = answered(summary != null);
         if (!answered.isEmpty()) {
             err.println("fleettap: " + answered);
         }
@@ -260,10 +262,10 @@ final class FleetRun {
     }
 
     /**
-     * E.g. "2 of 3 hosts ended the session; lost: db-9"; empty when every host waited for ended it normally (the
-     * usual case says nothing).
+     * E.g. "2 of 3 hosts ended the session; lost: db-9"; unless {@code always}, empty when every host waited for
+     * ended it normally (the usual case says nothing).
      */
-    String answered() {
+    String answered(boolean always) {
         Map<SessionState, List<String>> by = new java.util.TreeMap<>();
         Map<String, SessionState> states = states();
         int ended = 0;
@@ -275,7 +277,7 @@ final class FleetRun {
                 by.computeIfAbsent(s, k -> new ArrayList<>()).add(host);
             }
         }
-        if (by.isEmpty()) {
+        if (by.isEmpty() && !always) {
             return "";
         }
         StringBuilder b = new StringBuilder(ended + " of " + expected.size() + " hosts ended the session");

@@ -162,7 +162,7 @@ class RealCollectorEndToEndTest {
             long windowed = out.substring(0, out.indexOf("session total\n")).lines()
                     .filter(l -> l.startsWith("real-host ")).mapToLong(l -> Long.parseLong(l.split("\\s+")[2])).sum();
             assertThat(windowed).isBetween(1L, 3000L);
-            assertThat(c.stderr()).isEmpty();
+            assertThat(c.stderr()).isEqualTo("fleettap: 1 of 1 hosts ended the session\n");
         }
     }
 
@@ -199,7 +199,8 @@ class RealCollectorEndToEndTest {
             long windowed = windows.stream().filter(r -> r.contains(",real-host,"))
                     .mapToLong(r -> Long.parseLong(r.split(",")[4])).sum();
             assertThat(windowed).isBetween(1L, 3000L);
-            assertThat(c.stderr()).isEqualTo("session " + id + "\n[real-host] timing f in " + loop + "\n");
+            assertThat(c.stderr()).isEqualTo("session " + id + "\n[real-host] timing f in " + loop + "\n"
+                    + "fleettap: 1 of 1 hosts ended the session\n");
         }
     }
 
@@ -230,7 +231,7 @@ class RealCollectorEndToEndTest {
             assertThat(Long.parseLong(shell[3])).isPositive();
             assertThat(shell[4]).isEqualTo("0.0%");
             assertThat(shell[5]).isEqualTo("100.0%");
-            assertThat(c.stderr()).isEmpty();
+            assertThat(c.stderr()).isEqualTo("fleettap: 1 of 1 hosts ended the session\n");
         } finally {
             busy.destroyForcibly();
         }
