@@ -2,6 +2,7 @@ package org.fleettap.collector.query;
 
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
+import org.fleettap.collector.control.Unary;
 import org.fleettap.collector.ingest.AppliedFeed;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,15 +101,7 @@ abstract class FollowStream<T> implements AppliedFeed.Listener, QueryServiceImpl
         }
         onEnd.run();
         if (status != null) {
-            try {
-                if (status.isOk()) {
-                    out.onCompleted();
-                } else {
-                    out.onError(status.asRuntimeException());
-                }
-            } catch (RuntimeException e) {
-                log.debug("ending a {} stream", rpc, e);
-            }
+            Unary.end(out, status, "a " + rpc + " stream");
         }
     }
 }
