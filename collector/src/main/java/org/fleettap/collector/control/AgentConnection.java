@@ -11,7 +11,6 @@ import org.fleettap.proto.v1.ControlCommand;
  * again. All writes go through this object's lock, since a StreamObserver must not be called concurrently.
  */
 final class AgentConnection {
-
     private final ServerCallStreamObserver<ControlCommand> out;
     private final int capacity;
     private final Object lock = new Object();
