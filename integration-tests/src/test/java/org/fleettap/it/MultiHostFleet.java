@@ -82,17 +82,22 @@ final class MultiHostFleet implements AutoCloseable {
             assertThat(agent.waitFor(30, TimeUnit.SECONDS)).as(name() + "'s agent gone").isTrue();
         }
 
-        private void startAgent() throws IOException, InterruptedException {
+        /** Starts the agent daemon; {@link #awaitRegistered} waits for it. */
+        private void startAgent() throws IOException {
             starts++;
             String log = "agent-" + name() + "-" + starts;
-            int before = starts;
-            agent = ns.start(List.of(JAVA, "-XX:-UsePerfData", "-jar", Fleettap.JAR.toString(), "agent", "--collector", address(),
-                    "--host-id", name(), "--labels", selector(), "--spool", dir.resolve("spool-" + name()).toString(),
-                    "--state", dir.resolve("state-" + name()).toString()), env(), file(log + ".out"),
-                    file(log + ".err"));
+            // -XX:-UsePerfData: every host's agent has the same pid in its namespace, and they share /tmp.
+            agent = ns.start(List.of(JAVA, "-XX:-UsePerfData", "-jar", Fleettap.JAR.toString(), "agent",
+                    "--collector", address(), "--host-id", name(), "--labels", selector(), "--spool",
+                    dir.resolve("spool-" + name()).toString(), "--state", dir.resolve("state-" + name()).toString()),
+                    env(), file(log + ".out"), file(log + ".err"));
             processes.add(agent);
-            await(() -> Fleettap.read(file(log + ".err")).contains("registered with the collector"),
-                    name() + "'s agent (start " + before + ") to register");
+        }
+
+        private void awaitRegistered() throws InterruptedException {
+            String log = "agent-" + name() + "-" + starts + ".err";
+            await(() -> Fleettap.read(file(log)).contains("registered with the collector"),
+                    name() + "'s agent (start " + starts + ") to register");
         }
 
         @Override
@@ -129,9 +134,7 @@ final class MultiHostFleet implements AutoCloseable {
                 fleet.hosts.add(fleet.new Host(ns));
             }
             fleet.startCollector(collectorArgs);
-            for (Host h : fleet.hosts) {
-                h.startAgent();
-            }
+            fleet.ensureAgents();
             return fleet;
         } catch (Exception | AssertionError e) {
             fleet.close();
@@ -169,10 +172,15 @@ final class MultiHostFleet implements AutoCloseable {
 
     /** Starts any agent that is not running (a case killed it) and waits until it registered again. */
     void ensureAgents() throws IOException, InterruptedException {
+        List<Host> started = new ArrayList<>();
         for (Host h : hosts) {
             if (!h.agentAlive()) {
                 h.startAgent();
+                started.add(h);
             }
+        }
+        for (Host h : started) {
+            h.awaitRegistered();
         }
     }
 
@@ -216,8 +224,10 @@ final class MultiHostFleet implements AutoCloseable {
     /** Stops command {@code name} with SIGTERM, as Ctrl-C would; returns its exit status. */
     int stop(String name) throws InterruptedException {
         Process p = commands.get(name);
+        long start = System.nanoTime();
         p.destroy();
         assertThat(p.waitFor(90, TimeUnit.SECONDS)).as(name + " to end after SIGTERM\n" + logs()).isTrue();
+        System.out.printf("%s ended %d ms after SIGTERM%n", name, (System.nanoTime() - start) / 1_000_000);
         return p.exitValue();
     }
 
