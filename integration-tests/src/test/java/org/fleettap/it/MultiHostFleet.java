@@ -2,6 +2,10 @@ package org.fleettap.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.grpc.Grpc;
+import io.grpc.InsecureChannelCredentials;
+import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -18,6 +22,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.fleettap.proto.v1.AggregateQuery;
+import org.fleettap.proto.v1.AggregateRow;
+import org.fleettap.proto.v1.GroupBy;
+import org.fleettap.proto.v1.ListSessionsRequest;
+import org.fleettap.proto.v1.SessionInfo;
+import org.fleettap.proto.v1.SessionStatus;
+import org.fleettap.proto.v1.QueryServiceGrpc;
 
 /**
  * A fleet on one machine for the multi-host tests: a {@code fleettap collector} in the root namespaces, listening on
@@ -34,7 +45,6 @@ final class MultiHostFleet implements AutoCloseable {
     private static final String JAVA = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
     private static final Pattern ROW = Pattern.compile("\\{[^{}]*\"host_id\"\\s*:\\s*\"([^\"]+)\"[^{}]*\"stats\"\\s*:"
             + "\\s*\\{[^{}]*?\"sum\"\\s*:\\s*\"?(-?\\d+)");
-    private static final Pattern MERGED_SUM = Pattern.compile("\"sum\"\\s*:\\s*\"?(-?\\d+)");
 
     /** One host: its namespaces and its agent daemon. */
     final class Host {
@@ -59,6 +69,13 @@ final class MultiHostFleet implements AutoCloseable {
             List<String> cmd = new ArrayList<>(List.of(program));
             cmd.addAll(List.of(args));
             return ns.run(cmd, env());
+        }
+
+        /** {@code fleettap ARGS} run inside this host (the fixtures on its $PATH) to its end. */
+        Fleettap.Result fleettap(String... args) {
+            List<String> prefix = new ArrayList<>(List.of("env"));
+            env().forEach((k, v) -> prefix.add(k + "=" + v));
+            return Fleettap.runAs(ns.enter(prefix), args);
         }
 
         /** The agent's log so far (its stderr, over every start). */
@@ -86,8 +103,9 @@ final class MultiHostFleet implements AutoCloseable {
         private void startAgent() throws IOException {
             starts++;
             String log = "agent-" + name() + "-" + starts;
-            // -XX:-UsePerfData: every host's agent has the same pid in its namespace, and they share /tmp.
-            agent = ns.start(List.of(JAVA, "-XX:-UsePerfData", "-jar", Fleettap.JAR.toString(), "agent",
+            // -XX:-UsePerfData: every host's agent has the same pid in its namespace, and they share /tmp. C1 only:
+            // four daemons start at once on a small machine.
+            agent = ns.start(List.of(JAVA, "-XX:-UsePerfData", "-XX:TieredStopAtLevel=1", "-jar", Fleettap.JAR.toString(), "agent",
                     "--collector", address(), "--host-id", name(), "--labels", selector(), "--spool",
                     dir.resolve("spool-" + name()).toString(), "--state", dir.resolve("state-" + name()).toString()),
                     env(), file(log + ".out"), file(log + ".err"));
@@ -114,6 +132,8 @@ final class MultiHostFleet implements AutoCloseable {
     private final Map<String, Process> commands = new LinkedHashMap<>();
     private String address;
     private Process collector;
+    /** For polling while a case waits (a CLI run per poll would load the machine the agents run on). */
+    private ManagedChannel channel;
 
     private MultiHostFleet(Path dir) {
         this.dir = dir;
@@ -154,6 +174,7 @@ final class MultiHostFleet implements AutoCloseable {
         collector = Fleettap.start(file("collector.out"), file("collector.err"), args.toArray(new String[0]));
         processes.add(collector);
         await(() -> Fleettap.read(file("collector.out")).contains("collector listening on"), "the collector to listen");
+        channel = Grpc.newChannelBuilder(address, InsecureChannelCredentials.create()).build();
     }
 
     List<Host> hosts() {
@@ -259,26 +280,19 @@ final class MultiHostFleet implements AutoCloseable {
         return sums;
     }
 
-    /** The sum merged across hosts ({@code query --by none}); -1 on error. */
-    long mergedSum(String session, String statistic) {
-        Fleettap.Result r = query("query", "--session", session, statistic, "--by", "none", "-o", "json");
-        Matcher m = MERGED_SUM.matcher(r.stdout());
-        return r.exit() == 0 && m.find() ? Long.parseLong(m.group(1)) : -1;
-    }
-
     /**
      * Waits until the collector's per-host sums of {@code statistic} are {@code expected} (other hosts absent), then
      * two export intervals more and checks they stayed so (nothing applied twice, nothing late).
      */
     void awaitSums(String session, String statistic, Map<String, Long> expected) throws InterruptedException {
         try {
-            await(() -> sumsByHost(session, statistic).equals(expected), "the collector to have " + expected,
+            await(() -> polledSums(session, statistic).equals(expected), "the collector to have " + expected,
                     Duration.ofSeconds(60));
         } catch (AssertionError e) {
-            throw new AssertionError(e.getMessage() + " (it has " + sumsByHost(session, statistic) + ")\n" + logs(), e);
+            throw new AssertionError(e.getMessage() + " (it has " + polledSums(session, statistic) + ")\n" + logs(), e);
         }
         Thread.sleep(2200);
-        assertThat(sumsByHost(session, statistic)).isEqualTo(expected);
+        assertThat(polledSums(session, statistic)).isEqualTo(expected);
     }
 
     /**
@@ -293,6 +307,39 @@ final class MultiHostFleet implements AutoCloseable {
                 .matcher(r.exit() == 0 ? r.stdout() : "");
         while (m.find()) {
             states.put(m.group(1), m.group(2));
+        }
+        return states;
+    }
+
+    /** {@link #sumsByHost} asked over gRPC from this process, for polling; empty on error. */
+    private Map<String, Long> polledSums(String session, String statistic) {
+        Map<String, Long> sums = new TreeMap<>();
+        try {
+            for (AggregateRow row : QueryServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .queryAggregates(AggregateQuery.newBuilder().setSessionId(session).setName(statistic)
+                            .setGroupBy(GroupBy.GROUP_BY_HOST).build()).getRowsList()) {
+                sums.put(row.getHostId(), row.getStats().getSum());
+            }
+        } catch (StatusRuntimeException e) {
+            sums.clear();
+        }
+        return sums;
+    }
+
+    /** {@link #sessionStates} asked over gRPC from this process, for checks while a session runs; empty on error. */
+    Map<String, String> polledStates(String session) {
+        Map<String, String> states = new TreeMap<>();
+        try {
+            for (SessionInfo info : QueryServiceGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS)
+                    .listSessions(ListSessionsRequest.newBuilder().setIncludeEnded(true).build()).getSessionsList()) {
+                if (info.getSpec().getSessionId().equals(session)) {
+                    for (SessionStatus st : info.getStatusesList()) {
+                        states.put(st.getHostId(), st.getState().name().substring("SESSION_STATE_".length()));
+                    }
+                }
+            }
+        } catch (StatusRuntimeException e) {
+            states.clear();
         }
         return states;
     }
@@ -338,6 +385,9 @@ final class MultiHostFleet implements AutoCloseable {
     /** Stops every process (SIGTERM, then SIGKILL after 20 s) and removes every host's namespaces. */
     @Override
     public void close() {
+        if (channel != null) {
+            channel.shutdownNow();
+        }
         for (Process p : processes) {
             p.toHandle().descendants().forEach(ProcessHandle::destroy);
             p.destroy();

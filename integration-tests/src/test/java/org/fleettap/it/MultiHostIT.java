@@ -8,7 +8,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -82,7 +81,6 @@ class MultiHostIT {
         assertThat(out.get(out.size() - 1)).isEqualTo("calls=0x1770"); // 6000, merged by the collector
         assertThat(fleet.err(run)).doesNotContain("lost").doesNotContain("warning");
         assertThat(fleet.sumsByHost(session, "calls")).isEqualTo(Map.of("h1", 1000L, "h2", 2000L, "h3", 3000L));
-        assertThat(fleet.mergedSum(session, "calls")).isEqualTo(6000);
     }
 
     /** `fleettap latency` on every host: per-host and merged call counts exact, quantiles present and ordered. */
@@ -164,7 +162,7 @@ class MultiHostIT {
         h3.run("loop", "500"); // nobody counts these: h3's agent is gone
         fleet.await(() -> fleet.err(run).contains("fleettap: warning: h3 lost ("), "the run to report h3 lost",
                 Duration.ofSeconds(30));
-        assertThat(fleet.sessionStates(session)).isEqualTo(Map.of("h1", "RUNNING", "h2", "RUNNING", "h3", "LOST"));
+        assertThat(fleet.polledStates(session)).isEqualTo(Map.of("h1", "RUNNING", "h2", "RUNNING", "h3", "LOST"));
         fleet.awaitSums(session, "calls", Map.of("h1", 2000L, "h2", 2000L, "h3", 3000L));
 
         assertThat(fleet.stop(run)).as(fleet.err(run)).isZero();
@@ -175,6 +173,20 @@ class MultiHostIT {
                 + "lost: h3");
         assertThat(fleet.sessionStates(session)).isEqualTo(Map.of("h1", "STOPPED", "h2", "STOPPED", "h3", "LOST"));
         assertThat(fleet.sumsByHost(session, "calls")).isEqualTo(Map.of("h1", 2000L, "h2", 2000L, "h3", 3000L));
-        assertThat(fleet.mergedSum(session, "calls")).isEqualTo(7000);
+    }
+
+    /**
+     * Kernel counters count a probe's hits in every process on the machine and cannot tell namespaces apart: inside
+     * a host, counting every process is refused with one line (sampling, which drops other hosts' events, is what
+     * the agent does).
+     */
+    @Test
+    void countingEveryProcessFromInsideAHostIsRefused() {
+        Fleettap.Result r = hosts.get(0).fleettap("count", "process(\"loop\").function(\"f\")", "--duration", "1s");
+        assertThat(r.exit()).as(r.stderr()).isEqualTo(1);
+        assertThat(r.stdout()).isEmpty();
+        assertThat(r.stderr()).matches("fleettap: counting process\\(\"" + Pattern.quote(MultiHostFleet.FIXTURES
+                .resolve("loop").toString()) + "\"\\)\\.function\\(\"f\"\\) @0x[0-9a-f]+ on every process from a child "
+                + "PID namespace would count the processes of other namespaces too; sample the hits instead\n");
     }
 }

@@ -143,7 +143,8 @@ final class NamespaceHost implements AutoCloseable {
         return p.exitValue();
     }
 
-    private List<String> enter(List<String> command) {
+    /** {@code command} as a command line that runs it inside this host. */
+    List<String> enter(List<String> command) {
         List<String> cmd = new ArrayList<>(List.of("nsenter", "--target", Long.toString(initPid), "--net", "--pid",
                 "--mount", "--"));
         cmd.addAll(command);
