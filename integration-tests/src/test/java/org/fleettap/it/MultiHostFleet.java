@@ -27,8 +27,8 @@ import org.fleettap.proto.v1.AggregateRow;
 import org.fleettap.proto.v1.GroupBy;
 import org.fleettap.proto.v1.ListSessionsRequest;
 import org.fleettap.proto.v1.SessionInfo;
-import org.fleettap.proto.v1.SessionStatus;
 import org.fleettap.proto.v1.QueryServiceGrpc;
+import org.fleettap.proto.v1.SessionStatus;
 
 /**
  * A fleet on one machine for the multi-host tests: a {@code fleettap collector} in the root namespaces, listening on
@@ -36,12 +36,27 @@ import org.fleettap.proto.v1.QueryServiceGrpc;
  * through its own veth and seeing only its host's processes. Agents run with the fixture programs on their $PATH
  * (so {@code process("loop")} and {@code --process loop} name them) and the label {@link #selector()}.
  *
- * <p>A test case takes the hosts ({@link #hosts()}), starts CLI commands in the root namespace ({@link #cli}), runs
- * fixture workloads on hosts ({@link Host#run}) and reads the collector's answers ({@link #sumsByHost}). {@link
- * #ensureAgents()} restarts agents a case killed. Closing stops every process and removes every namespace.
+ * <p>A test case takes the hosts ({@link #hosts()}), starts CLI commands in the root namespace ({@link #cli}), waits
+ * for each host's output ({@link #awaitEveryHost}), runs fixture workloads on hosts ({@link Host#run}), and reads
+ * what the commands printed ({@link #out}, {@link #err}) and the collector's answers ({@link #sumsByHost}, {@link
+ * #sessionStates}). E.g. a command that prints per host at its end:
+ *
+ * <pre>{@code
+ * fleet.cli("locks", "locks", "--process", "futex", "--hosts", fleet.selector(), "--duration", "8s");
+ * fleet.sessionOf("locks");
+ * fleet.awaitEveryHost("locks", "...the session's first line...");
+ * for (Host h : fleet.hosts()) { h.run("futex", ...); }
+ * assertThat(fleet.awaitExit("locks", Duration.ofSeconds(60))).isZero();
+ * ... fleet.out("locks") ...
+ * }</pre>
+ *
+ * {@link #ensureAgents()} restarts agents a case killed. Closing stops every process and removes every namespace.
  */
 final class MultiHostFleet implements AutoCloseable {
+    /** The probe engine's fixtures (loop, waitloop, threads, ...), first on a host's $PATH. */
     static final Path FIXTURES = Fleettap.ROOT.resolve("agent/target/fixtures");
+    /** The talk's example programs (futex, gis_server, ...), next on a host's $PATH. */
+    static final Path EXAMPLES = Fleettap.ROOT.resolve("examples");
     private static final String JAVA = Paths.get(System.getProperty("java.home"), "bin", "java").toString();
     private static final Pattern ROW = Pattern.compile("\\{[^{}]*\"host_id\"\\s*:\\s*\"([^\"]+)\"[^{}]*\"stats\"\\s*:"
             + "\\s*\\{[^{}]*?\"sum\"\\s*:\\s*\"?(-?\\d+)");
@@ -346,7 +361,8 @@ final class MultiHostFleet implements AutoCloseable {
 
     /** The environment of everything started on a host: the fixtures on $PATH. */
     private static Map<String, String> env() {
-        return Map.of("PATH", FIXTURES + File.pathSeparator + System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
+        return Map.of("PATH", FIXTURES + File.pathSeparator + EXAMPLES + File.pathSeparator
+                + System.getenv().getOrDefault("PATH", "/usr/bin:/bin"));
     }
 
     private File file(String name) {

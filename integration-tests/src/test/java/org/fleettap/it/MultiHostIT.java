@@ -58,15 +58,24 @@ class MultiHostIT {
         prefix = test.getTestMethod().orElseThrow().getName();
     }
 
-    /** A count script deployed with `fleettap run --collector --hosts`: per-host lines, per-host and merged sums. */
-    @Test
-    void aDeployedScriptCountsEachHostsOwnCallsExactly() throws Exception {
+    /**
+     * Deploys the count script as a file with {@code fleettap run --collector --hosts SELECTOR FILE} (command {@code
+     * run}); returns its session once every host armed it.
+     */
+    private String startCountScript(String run) throws Exception {
         Path script = dir.resolve(prefix + ".stp");
         Files.writeString(script, COUNT_SCRIPT);
-        String run = prefix + "-run";
         fleet.cli(run, "run", "--hosts", fleet.selector(), script.toString());
         String session = fleet.sessionOf(run);
         fleet.awaitEveryHost(run, "armed");
+        return session;
+    }
+
+    /** A count script deployed with `fleettap run --collector --hosts`: per-host lines, per-host and merged sums. */
+    @Test
+    void aDeployedScriptCountsEachHostsOwnCallsExactly() throws Exception {
+        String run = prefix + "-run";
+        String session = startCountScript(run);
         // Outside every host, in the root namespaces: the same binary, so the same uprobe fires; no host may count it.
         Process outside = new ProcessBuilder(MultiHostFleet.FIXTURES.resolve("loop").toString(), "777").start();
         for (int i = 0; i < hosts.size(); i++) {
@@ -88,7 +97,7 @@ class MultiHostIT {
     void latencyTimesEveryCallOfEachHostAndMergesThem() throws Exception {
         String latency = prefix + "-latency";
         fleet.cli(latency, "latency", "--process", "loop", "--function", "f", "--hosts", fleet.selector(),
-                "--duration", "8s");
+                "--duration", "10s");
         fleet.sessionOf(latency);
         fleet.awaitEveryHost(latency, "timing f in loop");
         Process outside = new ProcessBuilder(MultiHostFleet.FIXTURES.resolve("loop").toString(), "777").start();
@@ -143,12 +152,8 @@ class MultiHostIT {
      */
     @Test
     void aHostKilledMidSessionKeepsWhatItExportedAndIsMarkedLost() throws Exception {
-        Path script = dir.resolve(prefix + ".stp");
-        Files.writeString(script, COUNT_SCRIPT);
         String run = prefix + "-run";
-        fleet.cli(run, "run", "--hosts", fleet.selector(), script.toString());
-        String session = fleet.sessionOf(run);
-        fleet.awaitEveryHost(run, "armed");
+        String session = startCountScript(run);
         MultiHostFleet.Host h1 = hosts.get(0);
         MultiHostFleet.Host h2 = hosts.get(1);
         MultiHostFleet.Host h3 = hosts.get(2);
