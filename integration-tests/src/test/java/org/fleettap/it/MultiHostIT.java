@@ -107,7 +107,7 @@ class MultiHostIT {
         assertThat(outside.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(fleet.awaitExit(latency, Duration.ofSeconds(90))).as(fleet.err(latency)).isZero();
 
-        Map<String, long[]> total = latencyTotals(fleet.out(latency));
+        Map<String, long[]> total = latencyTotals(fleet.out(latency), "f");
         assertThat(total.keySet()).as(fleet.out(latency)).containsExactly("h1", "h2", "h3", "*");
         assertThat(total.get("h1")[0]).isEqualTo(1000);
         assertThat(total.get("h2")[0]).isEqualTo(2000);
@@ -122,13 +122,45 @@ class MultiHostIT {
         long maxOfHosts = Math.max(total.get("h1")[4], Math.max(total.get("h2")[4], total.get("h3")[4]));
         assertThat(total.get("*")[4]).as("the merged max is the largest host's").isEqualTo(maxOfHosts);
         assertThat(fleet.err(latency)).doesNotContain("warning").doesNotContain("lost");
+        assertThat(fleet.err(latency).lines().toList()).last().isEqualTo("fleettap: 3 of 3 hosts ended the session");
     }
 
     /**
-     * The "session total" table latency prints at the end: per HOST (and "*" merged) the FUNCTION f row's COUNT,
+     * `fleettap latency` flags a call "well over max" as the talk's fntimes.stp does, on the host that made it: h2
+     * runs gis_server 110 times on small requests (the training: 100 samples at least), then once on a request about
+     * a thousand times the largest. The big call is reported by h2 and by no other host; every report (a training
+     * run stalled by a busy machine may be one) keeps the rule: at least 2.5 times the maximum before it. The
+     * session's totals count the 111 calls exactly.
+     */
+    @Test
+    void latencyFlagsACallWellOverItsTrainedMaximumOnItsHost() throws Exception {
+        String latency = prefix + "-latency";
+        fleet.cli(latency, "latency", "--process", "gis_server", "--function", "cairo_render_path", "--hosts",
+                fleet.selector(), "--follow", "--min-samples", "100", "--over-percent", "250");
+        fleet.sessionOf(latency);
+        fleet.awaitEveryHost(latency, "timing cairo_render_path in gis_server");
+        assertThat(hosts.get(1).run("sh", "-c", "for i in $(seq 1 110); do gis_server $i >/dev/null || exit 1; done; "
+                + "gis_server 100000 >/dev/null")).isZero();
+        Pattern report = Pattern.compile("\\[(h\\d)\\] function cairo_render_path well over max time \\((\\d+) vs "
+                + "(\\d+)\\)");
+        fleet.await(() -> report.matcher(fleet.out(latency)).find(), "h2's report", Duration.ofSeconds(30));
+        assertThat(fleet.stop(latency)).as(fleet.err(latency)).isZero();
+        List<java.util.regex.MatchResult> reports = report.matcher(fleet.out(latency)).results().toList();
+        assertThat(reports).isNotEmpty().allSatisfy(m -> {
+            assertThat(m.group(1)).isEqualTo("h2");
+            assertThat(Long.parseLong(m.group(2)) * 100).isGreaterThanOrEqualTo(Long.parseLong(m.group(3)) * 250);
+        });
+        Map<String, long[]> total = latencyTotals(fleet.out(latency), "cairo_render_path");
+        assertThat(total.keySet()).containsExactly("h2", "*");
+        assertThat(total.get("h2")[0]).isEqualTo(111);
+        assertThat(total.get("*")[0]).isEqualTo(111);
+    }
+
+    /**
+     * The "session total" table latency prints at the end: per HOST (and "*" merged) the {@code function} row's COUNT,
      * P50_US, P90_US, P99_US, MAX_US.
      */
-    private static Map<String, long[]> latencyTotals(String out) {
+    private static Map<String, long[]> latencyTotals(String out, String function) {
         List<String> lines = out.lines().toList();
         int at = lines.lastIndexOf("session total");
         assertThat(at).as("a session total in\n" + out).isNotNegative();
@@ -137,7 +169,7 @@ class MultiHostIT {
         Map<String, long[]> rows = new java.util.LinkedHashMap<>();
         for (String line : lines.subList(at + 2, lines.size())) {
             String[] f = line.strip().split("\\s+");
-            if (f.length != 7 || !f[1].equals("f")) {
+            if (f.length != 7 || !f[1].equals(function)) {
                 break;
             }
             rows.put(f[0], new long[] {Long.parseLong(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4]),
