@@ -29,9 +29,17 @@ final class AggregateTable {
     }
 
     static String render(List<AggregateRow> rows, GroupBy by, OutputFormat format) {
+        return table(rows, by, List.of(), List.of()).render(format);
+    }
+
+    /**
+     * The table, each row led by {@code lead} under the columns {@code leadHeader} (a stream's window, for one CSV
+     * across windows).
+     */
+    static Table table(List<AggregateRow> rows, GroupBy by, List<String> leadHeader, List<String> lead) {
         boolean host = byHost(by);
         boolean key = byKey(by);
-        List<String> header = new ArrayList<>();
+        List<String> header = new ArrayList<>(leadHeader);
         if (host) {
             header.add("HOST");
         }
@@ -46,7 +54,7 @@ final class AggregateTable {
         }
         Table t = new Table(header, numeric);
         for (AggregateRow r : rows) {
-            List<String> cells = new ArrayList<>();
+            List<String> cells = new ArrayList<>(lead);
             if (host) {
                 cells.add(r.getHostId());
             }
@@ -61,6 +69,6 @@ final class AggregateTable {
             }
             t.add(cells);
         }
-        return t.render(format);
+        return t;
     }
 }

@@ -70,6 +70,7 @@ final class FleetRun {
     private final Set<String> warned = new HashSet<>();
     private SessionInfo latest;
     private java.util.function.Consumer<String> onStarted = id -> { };
+    private PrintStream announce = System.out;
     private Summary summary;
 
     /** What a command prints at the end instead of the script's statistics. */
@@ -78,7 +79,7 @@ final class FleetRun {
         void print(String sessionId) throws CollectorClient.CollectorException;
     }
 
-    /** {@code out} takes the hosts' output and the statistics; {@code session ID} goes to stdout. */
+    /** {@code out} takes the hosts' output and the statistics; {@code session ID} goes to stdout ({@link #announceTo}). */
     FleetRun(CollectorClient client, PrintStream out, PrintStream err) {
         this.client = client;
         this.out = out;
@@ -108,6 +109,15 @@ final class FleetRun {
         return this;
     }
 
+    /**
+     * Where {@code session ID} goes (stdout unless a command keeps stdout for JSON or CSV alone); {@code out} and
+     * {@code err} are given separately to the constructor.
+     */
+    FleetRun announceTo(PrintStream s) {
+        this.announce = s;
+        return this;
+    }
+
     /** Printed at the end instead of the script's statistics. */
     FleetRun summary(Summary s) {
         this.summary = s;
@@ -130,8 +140,8 @@ final class FleetRun {
         StartSessionResponse started = client.call("StartSession", () -> client.sessions().startSession(
                 start.build()));
         String id = started.getSessionId();
-        System.out.println("session " + id);
-        System.out.flush();
+        announce.println("session " + id);
+        announce.flush();
         expectConnected(started, r.selector());
         onStarted.accept(id);
 
@@ -163,7 +173,9 @@ final class FleetRun {
         } else {
             printStatistics(id, r.script());
         }
-        String answered = answered();
+        // The fleet commands (a summary of their own) always say how many hosts answered; a script, run as stap
+        // runs one, says so only when some did not.
+        String answered = answered(summary != null);
         if (!answered.isEmpty()) {
             err.println("fleettap: " + answered);
         }
@@ -250,15 +262,15 @@ final class FleetRun {
     }
 
     /**
-     * E.g. "2 of 3 hosts ended the session; lost: db-9"; empty when every host waited for ended it normally (the
-     * usual case says nothing).
+     * E.g. "2 of 3 hosts ended the session; lost: db-9"; unless {@code always}, empty when every host waited for
+     * ended it normally (the usual case says nothing).
      */
-    String answered() {
-        return answered(expected, states());
+    String answered(boolean always) {
+        return answered(expected, states(), always);
     }
 
-    /** {@link #answered()} for the hosts {@code expected} (in order) that reported {@code states}. */
-    static String answered(Set<String> expected, Map<String, SessionState> states) {
+    /** {@link #answered(boolean)} for the hosts {@code expected} (in order) that reported {@code states}. */
+    static String answered(Set<String> expected, Map<String, SessionState> states, boolean always) {
         Map<SessionState, List<String>> by = new java.util.TreeMap<>();
         int ended = 0;
         for (String host : expected) {
@@ -269,7 +281,7 @@ final class FleetRun {
                 by.computeIfAbsent(s, k -> new ArrayList<>()).add(host);
             }
         }
-        if (by.isEmpty()) {
+        if (by.isEmpty() && !always) {
             return "";
         }
         StringBuilder b = new StringBuilder(ended + " of " + expected.size() + " hosts ended the session");

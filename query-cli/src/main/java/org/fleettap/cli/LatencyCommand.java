@@ -3,6 +3,7 @@ package org.fleettap.cli;
 import io.grpc.Status;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
@@ -64,7 +65,9 @@ final class LatencyCommand implements Callable<Integer> {
     int overPercent;
 
     @Option(names = "-o", paramLabel = "FORMAT", defaultValue = "table", converter = OutputFormat.Converter.class,
-            description = "table or json (one AggregateWindow per line, then the totals).")
+            description = "table, json (one AggregateWindow per line, then the totals) or csv (a row per host and "
+                    + "function per window, led by WINDOW_START and WINDOW_END, then the totals with those empty). "
+                    + "With json and csv the session line and the hosts' lines go to stderr.")
     OutputFormat format;
 
     /** The session's script: the talk's fntimes.stp for one function, in microseconds. */
@@ -87,9 +90,6 @@ final class LatencyCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (format == OutputFormat.CSV) {
-            throw new UserErrors.UsageException("latency prints -o table or json");
-        }
         if (follow && duration != null) {
             throw new UserErrors.UsageException("--follow and --duration exclude each other");
         }
@@ -103,9 +103,15 @@ final class LatencyCommand implements Callable<Integer> {
         Duration limit = duration == null ? null : Durations.parse(duration);
         Source src = new Source("latency", script(process, function, minSamples, overPercent));
         PrintStream out = System.out;
+        // JSON and CSV keep stdout to themselves: the session line and the hosts' lines go to stderr.
+        PrintStream text = format == OutputFormat.TABLE ? out : System.err;
+        if (format == OutputFormat.CSV) {
+            out.print(csv(List.of(), List.of(), "", "").csvHeader());
+        }
         AtomicReference<WindowStream> windows = new AtomicReference<>();
         return FleetRun.runScript(collector.collector, src, hosts.selector(), limit, every, client -> new FleetRun(
-                client, out, System.err).onStarted(id -> windows.set(follow(client, id, out))).summary(id -> {
+                client, text, System.err).announceTo(text).onStarted(id -> windows.set(follow(client, id, out)))
+                .summary(id -> {
                     if (windows.get() != null) {
                         windows.get().close();
                         Status s = windows.get().ended();
@@ -131,6 +137,9 @@ final class LatencyCommand implements Callable<Integer> {
             synchronized (out) {
                 if (format == OutputFormat.JSON) {
                     out.print(OutputFormat.jsonLine(w));
+                } else if (format == OutputFormat.CSV) {
+                    out.print(csv(w.getRowsList(), merged, Times.formatMillis(w.getWindowStartUnixNanos()),
+                            Times.formatMillis(w.getWindowEndUnixNanos())).csvRows());
                 } else if (w.getRowsCount() > 0) {
                     out.print(Times.formatMillis(w.getWindowStartUnixNanos()) + " .. "
                             + Times.formatMillis(w.getWindowEndUnixNanos()) + "\n" + table(w.getRowsList(), merged));
@@ -160,6 +169,8 @@ final class LatencyCommand implements Callable<Integer> {
                 out.print(OutputFormat.jsonLine(merged));
             } else if (perHost.getRowsCount() == 0) {
                 System.err.println("fleettap: no call of " + function + " was timed");
+            } else if (format == OutputFormat.CSV) {
+                out.print(csv(perHost.getRowsList(), merged.getRowsList(), "", "").csvRows());
             } else {
                 out.print("session total\n" + table(perHost.getRowsList(), merged.getRowsList()));
             }
@@ -167,24 +178,46 @@ final class LatencyCommand implements Callable<Integer> {
         }
     }
 
+    private static final List<String> COLUMNS = List.of("HOST", "FUNCTION", "COUNT", "P50_US", "P90_US", "P99_US",
+            "MAX_US");
+
     /** Rows per host and function, then one "*" row per function merged across hosts. */
     static String table(List<AggregateRow> perHost, List<AggregateRow> merged) {
-        Table t = new Table(List.of("HOST", "FUNCTION", "COUNT", "P50_US", "P90_US", "P99_US", "MAX_US"), false, false,
-                true, true, true, true, true);
-        for (AggregateRow r : perHost) {
-            add(t, r.getHostId(), r);
-        }
-        for (AggregateRow r : merged) {
-            add(t, "*", r);
-        }
+        Table t = new Table(COLUMNS, false, false, true, true, true, true, true);
+        rows(perHost, merged, List.of()).forEach(t::add);
         return t.render();
     }
 
-    private static void add(Table t, String host, AggregateRow r) {
+    /**
+     * The same rows led by WINDOW_START and WINDOW_END: one CSV for the whole run, its header printed once; the
+     * session's totals come last, with both window cells empty.
+     */
+    static Table csv(List<AggregateRow> perHost, List<AggregateRow> merged, String start, String end) {
+        List<String> header = new ArrayList<>(List.of("WINDOW_START", "WINDOW_END"));
+        header.addAll(COLUMNS);
+        Table t = new Table(header, false, false, false, false, true, true, true, true, true);
+        rows(perHost, merged, List.of(start, end)).forEach(t::add);
+        return t;
+    }
+
+    private static List<List<String>> rows(List<AggregateRow> perHost, List<AggregateRow> merged, List<String> lead) {
+        List<List<String>> rows = new ArrayList<>();
+        for (AggregateRow r : perHost) {
+            rows.add(row(lead, r.getHostId(), r));
+        }
+        for (AggregateRow r : merged) {
+            rows.add(row(lead, "*", r));
+        }
+        return rows;
+    }
+
+    private static List<String> row(List<String> lead, String host, AggregateRow r) {
         String fn = r.getKeyCount() == 0 ? "" : r.getKeyList().stream().map(KeyPart::getStringValue)
                 .reduce((a, b) -> a + "," + b).orElse("");
-        t.add(List.of(host, fn, Long.toUnsignedString(r.getStats().getCount()), Long.toString(r.getStats().getP50()),
-                Long.toString(r.getStats().getP90()), Long.toString(r.getStats().getP99()),
-                Long.toString(r.getStats().getMax())));
+        List<String> cells = new ArrayList<>(lead);
+        cells.addAll(List.of(host, fn, Long.toUnsignedString(r.getStats().getCount()),
+                Long.toString(r.getStats().getP50()), Long.toString(r.getStats().getP90()),
+                Long.toString(r.getStats().getP99()), Long.toString(r.getStats().getMax())));
+        return cells;
     }
 }

@@ -107,7 +107,8 @@ final class LocksCommand implements Callable<Integer> {
     @Option(names = "-o", paramLabel = "FORMAT", defaultValue = "table", converter = OutputFormat.Converter.class,
             description = "table, csv (a row per host and lock, then per lock merged as host '*'; no histograms) or "
                     + "json (the collector's answers, with the histograms' buckets: per host and lock, then per lock "
-                    + "merged; one pair per line).")
+                    + "merged; one pair per line). With json and csv the session line and the hosts' lines go to "
+                    + "stderr.")
     OutputFormat format;
 
     /**
@@ -192,9 +193,11 @@ final class LocksCommand implements Callable<Integer> {
         }
         Source src = new Source(SCRIPT_NAME, script(comm(process)));
         PrintStream out = System.out;
+        // JSON and CSV keep stdout to themselves: the session line and the hosts' lines go to stderr.
+        PrintStream text = format == OutputFormat.TABLE ? out : System.err;
         AtomicReference<WindowStream> windows = new AtomicReference<>();
         return FleetRun.runScript(collector.collector, src, hosts.selector(), limit, every, client -> new FleetRun(
-                client, out, System.err).onStarted(id -> {
+                client, text, System.err).announceTo(text).onStarted(id -> {
                     if (follow) {
                         windows.set(follow(client, id, out));
                     }
@@ -247,10 +250,7 @@ final class LocksCommand implements Callable<Integer> {
                     System.out.print("session " + id + "\n");
                 }
                 print(query(client, id, from, 0), System.out, "session " + id);
-                String answered = answered(s);
-                if (!answered.isEmpty()) {
-                    System.err.println("fleettap: session " + id + ": " + answered);
-                }
+                System.err.println("fleettap: session " + id + ": " + answered(s));
             }
             return 0;
         }
@@ -261,13 +261,16 @@ final class LocksCommand implements Callable<Integer> {
         return from == 0 || s.getEndedUnixNanos() == 0 || s.getEndedUnixNanos() >= from;
     }
 
-    /** The hosts a stored session was pushed to and how each ended, as a fleet run says it at its end. */
+    /**
+     * How many of the hosts a stored session was pushed to ended it, and which did not, as a fleet command says it
+     * at its end.
+     */
     static String answered(SessionInfo s) {
         Map<String, SessionState> states = new LinkedHashMap<>();
         for (SessionStatus st : s.getStatusesList()) {
             states.put(st.getHostId(), st.getState());
         }
-        return FleetRun.answered(new java.util.TreeSet<>(s.getPushedHostIdsList()), states);
+        return FleetRun.answered(new java.util.TreeSet<>(s.getPushedHostIdsList()), states, true);
     }
 
     /** Prints each window's locks as the collector closes it (per host and merged, as at the end). */

@@ -49,6 +49,12 @@ final class ProfileCommand implements Callable<Integer> {
             description = "The N threads with the most samples on each host (default: ${DEFAULT-VALUE}).")
     int top;
 
+    @Option(names = "-o", paramLabel = "FORMAT", defaultValue = "table", converter = OutputFormat.Converter.class,
+            description = "table, csv (HOST,TID,PROCESS,TASK,CPU,SAMPLES: a row per thread and CPU) or json (the "
+                    + "collector's answer: every thread, key tid, process, task, cpu). With json and csv the session "
+                    + "line and the hosts' lines go to stderr.")
+    OutputFormat format;
+
     @Override
     public Integer call() throws Exception {
         if (top <= 0) {
@@ -59,13 +65,19 @@ final class ProfileCommand implements Callable<Integer> {
             throw new UserErrors.UsageException("--duration must be more than 0");
         }
         PrintStream out = System.out;
+        // JSON and CSV keep stdout to themselves: the session line and the hosts' lines go to stderr.
+        PrintStream text = format == OutputFormat.TABLE ? out : System.err;
         return FleetRun.runScript(collector.collector, new Source("profile", SCRIPT), hosts.selector(), limit, null,
-                client -> new FleetRun(client, out, System.err).summary(id -> {
+                client -> new FleetRun(client, text, System.err).announceTo(text).summary(id -> {
                     AggregateQuery q = AggregateQuery.newBuilder().setSessionId(id).setName(STATISTIC)
                             .setGroupBy(GroupBy.GROUP_BY_HOST_AND_KEY).build();
                     AggregateQueryResponse r = client.call("QueryAggregates", () -> client.query()
                             .queryAggregates(q));
-                    out.print(render(r.getRowsList(), top));
+                    out.print(switch (format) {
+                        case TABLE -> render(r.getRowsList(), top);
+                        case CSV -> csv(r.getRowsList(), top);
+                        case JSON -> OutputFormat.json(r);
+                    });
                     out.flush();
                 }));
     }
@@ -77,11 +89,15 @@ final class ProfileCommand implements Callable<Integer> {
         }
     }
 
-    /**
-     * Per host (in host order): a title line, then its {@code top} busiest threads with their share on each CPU
-     * ({@code 99.5%}, of the thread's own samples, as the talk prints it).
-     */
-    static String render(List<AggregateRow> rows, int top) {
+    /** A host's threads, busiest first, and its number of CPUs (the highest CPU sampled, plus one). */
+    private record HostThreads(String host, int cpus, List<Thread> threads) {
+        long samples() {
+            return threads.stream().mapToLong(Thread::samples).sum();
+        }
+    }
+
+    /** The rows (key tid, process, task, cpu) per host, in host order. */
+    private static List<HostThreads> byHost(List<AggregateRow> rows) {
         Map<String, Map<Long, Thread>> byHost = new TreeMap<>();
         Map<String, Integer> cpus = new TreeMap<>();
         for (AggregateRow r : rows) {
@@ -92,12 +108,23 @@ final class ProfileCommand implements Callable<Integer> {
             t.perCpu().merge(cpu, r.getStats().getCount(), Long::sum);
             cpus.merge(r.getHostId(), cpu + 1, Math::max);
         }
+        List<HostThreads> hosts = new ArrayList<>();
+        byHost.forEach((host, threads) -> {
+            List<Thread> sorted = new ArrayList<>(threads.values());
+            sorted.sort(Comparator.comparingLong(Thread::samples).reversed().thenComparingLong(Thread::tid));
+            hosts.add(new HostThreads(host, cpus.get(host), sorted));
+        });
+        return hosts;
+    }
+
+    /**
+     * Per host (in host order): a title line, then its {@code top} busiest threads with their share on each CPU
+     * ({@code 99.5%}, of the thread's own samples, as the talk prints it).
+     */
+    static String render(List<AggregateRow> rows, int top) {
         StringBuilder b = new StringBuilder();
-        for (Map.Entry<String, Map<Long, Thread>> host : byHost.entrySet()) {
-            int n = cpus.get(host.getKey());
-            List<Thread> threads = new ArrayList<>(host.getValue().values());
-            long total = threads.stream().mapToLong(Thread::samples).sum();
-            threads.sort(Comparator.comparingLong(Thread::samples).reversed().thenComparingLong(Thread::tid));
+        for (HostThreads host : byHost(rows)) {
+            int n = host.cpus();
             List<String> header = new ArrayList<>(List.of("TID", "PROCESS", "TASK", "SAMPLES"));
             boolean[] numeric = new boolean[4 + n];
             numeric[0] = true;
@@ -107,6 +134,7 @@ final class ProfileCommand implements Callable<Integer> {
                 numeric[4 + cpu] = true;
             }
             Table t = new Table(header, numeric);
+            List<Thread> threads = host.threads();
             for (Thread th : threads.subList(0, Math.min(top, threads.size()))) {
                 List<String> row = new ArrayList<>(List.of(Long.toString(th.tid()), th.process(), th.task(),
                         Long.toString(th.samples())));
@@ -115,11 +143,31 @@ final class ProfileCommand implements Callable<Integer> {
                 }
                 t.add(row);
             }
-            b.append(host.getKey()).append(": ").append(total).append(" samples of ").append(threads.size())
+            b.append(host.host()).append(": ").append(host.samples()).append(" samples of ").append(threads.size())
                     .append(" threads on ").append(n).append(" CPUs").append(threads.size() > top ? ", top "
                     + top : "").append('\n').append(t.render());
         }
         return b.toString();
+    }
+
+    /**
+     * The same threads as CSV, one row per thread and CPU of its host (hosts may have different numbers of CPUs):
+     * HOST, TID, PROCESS, TASK, CPU, SAMPLES (the thread's samples on that CPU; its share is that over the sum of
+     * its rows).
+     */
+    static String csv(List<AggregateRow> rows, int top) {
+        Table t = new Table(List.of("HOST", "TID", "PROCESS", "TASK", "CPU", "SAMPLES"), false, true, false, false,
+                true, true);
+        for (HostThreads host : byHost(rows)) {
+            List<Thread> threads = host.threads();
+            for (Thread th : threads.subList(0, Math.min(top, threads.size()))) {
+                for (int cpu = 0; cpu < host.cpus(); cpu++) {
+                    t.add(List.of(host.host(), Long.toString(th.tid()), th.process(), th.task(), Integer.toString(cpu),
+                            Long.toString(th.perCpu().getOrDefault(cpu, 0L))));
+                }
+            }
+        }
+        return t.csv();
     }
 
     /** {@code n} of {@code total} as the talk prints it: one decimal, truncated ("99.5%"). */

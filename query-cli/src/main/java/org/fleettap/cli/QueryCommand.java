@@ -70,7 +70,7 @@ final class QueryCommand implements Callable<Integer> {
 
     @Option(names = "-o", paramLabel = "FORMAT", defaultValue = "table", converter = OutputFormat.Converter.class,
             description = "table, csv or json (the collector's answer in protobuf's JSON mapping; one line per window "
-                    + "with --follow).")
+                    + "with --follow). With --follow, csv is one CSV whose rows lead with WINDOW_START and WINDOW_END.")
     OutputFormat format;
 
     @Override
@@ -80,9 +80,6 @@ final class QueryCommand implements Callable<Integer> {
         }
         if (top != null && top < 1) {
             throw usage("Invalid value for option '--top': " + top + " is not 1 or more");
-        }
-        if (follow && format == OutputFormat.CSV) {
-            throw usage("--follow prints -o table or json");
         }
         if (follow && (from != null || to != null || top != null)) {
             throw usage("--follow cannot be used with --from, --to or --top");
@@ -132,11 +129,19 @@ final class QueryCommand implements Callable<Integer> {
                 .addAllHostIds(hosts).setGroupBy(by).build();
         Object lock = new Object();
         Status ended;
+        if (format == OutputFormat.CSV) {
+            System.out.print(windowTable(AggregateWindow.getDefaultInstance()).csvHeader());
+            System.out.flush();
+        }
         try (StopSignals stop = StopSignals.install(); WindowStream stream = WindowStream.open(client, req, w -> {
             synchronized (lock) {
-                System.out.print(format == OutputFormat.JSON ? OutputFormat.jsonLine(w) : window(w));
+                System.out.print(switch (format) {
+                    case JSON -> OutputFormat.jsonLine(w);
+                    case CSV -> windowTable(w).csvRows();
+                    case TABLE -> window(w);
+                });
                 System.out.flush();
-                if (format == OutputFormat.TABLE) {
+                if (format != OutputFormat.JSON) {
                     warnLosses(w.getLossesList());
                 }
             }
@@ -151,6 +156,12 @@ final class QueryCommand implements Callable<Integer> {
             return 1;
         }
         return 0;
+    }
+
+    /** A window's rows led by its start and end: one CSV for the whole stream, its header printed once. */
+    private Table windowTable(AggregateWindow w) {
+        return AggregateTable.table(w.getRowsList(), by, List.of("WINDOW_START", "WINDOW_END"), List.of(
+                Times.formatMillis(w.getWindowStartUnixNanos()), Times.formatMillis(w.getWindowEndUnixNanos())));
     }
 
     private String window(AggregateWindow w) {

@@ -36,23 +36,35 @@ final class Table {
 
     /** RFC 4180 CSV: cells with a comma, quote, line break or blank at either end are quoted, quotes doubled. */
     String csv() {
+        return csvLine(header) + csvRows();
+    }
+
+    /** The rows alone as CSV, for a stream that printed {@link #csvHeader} once. */
+    String csvRows() {
         StringBuilder sb = new StringBuilder();
-        List<List<String>> all = new ArrayList<>();
-        all.add(header);
-        all.addAll(rows);
-        for (List<String> r : all) {
-            for (int c = 0; c < r.size(); c++) {
-                if (c > 0) {
-                    sb.append(',');
-                }
-                String cell = r.get(c);
-                boolean quote = cell.indexOf(',') >= 0 || cell.indexOf('"') >= 0 || cell.indexOf('\n') >= 0
-                        || cell.indexOf('\r') >= 0 || !cell.equals(cell.strip());
-                sb.append(quote ? '"' + cell.replace("\"", "\"\"") + '"' : cell);
-            }
-            sb.append("\r\n");
+        for (List<String> r : rows) {
+            sb.append(csvLine(r));
         }
         return sb.toString();
+    }
+
+    /** The header line alone as CSV. */
+    String csvHeader() {
+        return csvLine(header);
+    }
+
+    private static String csvLine(List<String> r) {
+        StringBuilder sb = new StringBuilder();
+        for (int c = 0; c < r.size(); c++) {
+            if (c > 0) {
+                sb.append(',');
+            }
+            String cell = r.get(c);
+            boolean quote = cell.indexOf(',') >= 0 || cell.indexOf('"') >= 0 || cell.indexOf('\n') >= 0
+                    || cell.indexOf('\r') >= 0 || !cell.equals(cell.strip());
+            sb.append(quote ? '"' + cell.replace("\"", "\"\"") + '"' : cell);
+        }
+        return sb.append("\r\n").toString();
     }
 
     String render() {

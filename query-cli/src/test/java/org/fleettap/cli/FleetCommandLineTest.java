@@ -120,7 +120,6 @@ class FleetCommandLineTest {
         "--collector h:1 --session s x --from yesterday | Invalid value for option '--from': 'yesterday' is not a time (expected RFC 3339, e.g. 2024-05-01T12:00:00Z, or relative to now, e.g. -5m, -2h)",
         "--collector h:1 --session s x --from 2024-05-01T12:00:00Z --to 2024-05-01T11:00:00Z | --from 2024-05-01T12:00:00Z is not before --to 2024-05-01T11:00:00Z",
         "--collector h:1 --session s x -o yaml       | Invalid value for option '-o': 'yaml' is not an output format (table, json or csv)",
-        "--collector h:1 --session s x -o csv --follow | --follow prints -o table or json",
     })
     void queryFlags(String args, String message) {
         assertUsageError(message, "query", ("query " + args).split(" "));

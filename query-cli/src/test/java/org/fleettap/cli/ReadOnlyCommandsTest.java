@@ -137,6 +137,15 @@ class ReadOnlyCommandsTest {
         Run json = fleettap("query", "--collector", collector.address(), "--session", "s-1", "lat", "--follow",
                 "-o", "json");
         assertThat(json.stdout().lines()).hasSize(2).allMatch(l -> l.startsWith("{\"window_start_unix_nanos\":"));
+
+        Run csv = fleettap("query", "--collector", collector.address(), "--session", "s-1", "lat", "--follow",
+                "--by", "host", "-o", "csv");
+        assertThat(csv.stdout()).isEqualTo(""
+                + "WINDOW_START,WINDOW_END,HOST,COUNT,SUM,MIN,MAX,AVG,P50,P90,P99\r\n"
+                + "2024-05-01T12:00:00Z,2024-05-01T12:00:00.500Z,a,2,30,10,20,15,10,20,20\r\n"
+                + "2024-05-01T12:00:00.500Z,2024-05-01T12:00:01Z,a,1,7,7,7,7,7,7,7\r\n");
+        assertThat(csv.stderr()).isEqualTo("fleettap: warning: a: 4 events dropped by the agent\n");
+        assertThat(csv.exit()).isZero();
     }
 
     @Test

@@ -162,7 +162,45 @@ class RealCollectorEndToEndTest {
             long windowed = out.substring(0, out.indexOf("session total\n")).lines()
                     .filter(l -> l.startsWith("real-host ")).mapToLong(l -> Long.parseLong(l.split("\\s+")[2])).sum();
             assertThat(windowed).isBetween(1L, 3000L);
-            assertThat(c.stderr()).isEmpty();
+            assertThat(c.stderr()).isEqualTo("fleettap: 1 of 1 hosts ended the session\n");
+        }
+    }
+
+    /**
+     * `fleettap latency -o csv`: stdout is one CSV (header once, a row per host and function per window, then the
+     * session's totals with empty window cells: exactly 3000 for the host and merged); the session line and the
+     * host's lines went to stderr.
+     */
+    @Test
+    void latencyAsCsvKeepsStdoutToTheCsv() throws Exception {
+        try (Capture c = Capture.install()) {
+            CompletableFuture<Integer> run = Capture.start("latency", "--collector", address(), "--process",
+                    loop.toString(), "--function", "f", "--interval", "200ms", "--min-samples", "1000000000", "-o",
+                    "csv");
+            c.awaitStderr("the host to arm", err -> err.contains("[real-host] timing f in " + loop + "\n"));
+            String id = c.stderr().lines().filter(l -> l.startsWith("session ")).findFirst().orElseThrow()
+                    .substring("session ".length());
+            Process p = new ProcessBuilder(loop.toString(), "3000").inheritIO().start();
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            c.awaitStdout("a window with calls", out -> out.contains(",real-host,f,"));
+            assertThat(Capture.fleettap("stop", "--collector", address(), id)).isZero();
+            assertThat(run.get(60, TimeUnit.SECONDS)).isZero();
+            // `fleettap stop` ran in this JVM too: its line is the one stdout line that is not the CSV's.
+            String stop = "session " + id + " ended: 1 stopped\n";
+            assertThat(c.stdout()).containsOnlyOnce(stop);
+            List<String> lines = List.of(c.stdout().replace(stop, "").split("\r\n", -1));
+            assertThat(lines.get(0)).isEqualTo("WINDOW_START,WINDOW_END,HOST,FUNCTION,COUNT,P50_US,P90_US,P99_US,MAX_US");
+            assertThat(lines.get(lines.size() - 1)).isEmpty();
+            List<String> rows = lines.subList(1, lines.size() - 1);
+            assertThat(rows.get(rows.size() - 2)).matches(",,real-host,f,3000(,\\d+){4}");
+            assertThat(rows.get(rows.size() - 1)).matches(",,\\*,f,3000(,\\d+){4}");
+            List<String> windows = rows.subList(0, rows.size() - 2);
+            assertThat(windows).isNotEmpty().allMatch(r -> r.matches("[-0-9T:.Z]+,[-0-9T:.Z]+,(real-host|\\*),f(,\\d+){5}"));
+            long windowed = windows.stream().filter(r -> r.contains(",real-host,"))
+                    .mapToLong(r -> Long.parseLong(r.split(",")[4])).sum();
+            assertThat(windowed).isBetween(1L, 3000L);
+            assertThat(c.stderr()).isEqualTo("session " + id + "\n[real-host] timing f in " + loop + "\n"
+                    + "fleettap: 1 of 1 hosts ended the session\n");
         }
     }
 
@@ -193,7 +231,7 @@ class RealCollectorEndToEndTest {
             assertThat(Long.parseLong(shell[3])).isPositive();
             assertThat(shell[4]).isEqualTo("0.0%");
             assertThat(shell[5]).isEqualTo("100.0%");
-            assertThat(c.stderr()).isEmpty();
+            assertThat(c.stderr()).isEqualTo("fleettap: 1 of 1 hosts ended the session\n");
         } finally {
             busy.destroyForcibly();
         }

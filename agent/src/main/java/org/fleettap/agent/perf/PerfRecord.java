@@ -568,6 +568,19 @@ public final class PerfRecord {
         return tid;
     }
 
+    /**
+     * Whether this is a task's record (a sample, COMM, FORK, EXIT, MMAP or MMAP2) whose task the PID namespace of the
+     * event's opener cannot see: the kernel reports such a task as pid and tid 0. In the initial namespace that is
+     * only the idle task; in a child namespace, any process of another namespace.
+     */
+    public boolean isOfInvisibleTask() {
+        return pid == 0 && tid == 0 && switch (type) {
+            case RecordType.SAMPLE, RecordType.COMM, RecordType.FORK, RecordType.EXIT, RecordType.MMAP,
+                    RecordType.MMAP2 -> true;
+            default -> false;
+        };
+    }
+
     // ---- SAMPLE ----
 
     public long ip() {

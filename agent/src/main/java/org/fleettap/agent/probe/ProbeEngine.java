@@ -23,6 +23,7 @@ import org.fleettap.agent.perf.IdRegistry;
 import org.fleettap.agent.perf.PerfBuffer;
 import org.fleettap.agent.perf.PerfEvent;
 import org.fleettap.agent.perf.PerfEventAttr;
+import org.fleettap.agent.perf.PerfRecord;
 import org.fleettap.agent.perf.RecordConsumer;
 import org.fleettap.agent.perf.RecordCounters;
 import org.fleettap.agent.perf.RecordType;
@@ -31,6 +32,7 @@ import org.fleettap.agent.perf.SampleFormat;
 import org.fleettap.agent.perf.SampleType;
 import org.fleettap.agent.perf.X86Reg;
 import org.fleettap.agent.target.LaunchedCommand;
+import org.fleettap.agent.target.PidNamespace;
 import org.fleettap.agent.target.Target;
 import org.fleettap.agent.target.TargetException;
 import org.fleettap.agent.target.Tasks;
@@ -51,6 +53,12 @@ import org.slf4j.LoggerFactory;
  * through PERF_EVENT_IOC_SET_OUTPUT); {@link #poll} hands records to a consumer in timestamp order across CPUs.
  * Each record's cookie is the index of its site. Closing detaches everything (perf events, then the buffers whose
  * mappings hold them, then tracefs events) and stops a command that still runs.
+ *
+ * <p>In a child PID namespace (a container, a host simulated on one machine) the engine sees only that namespace's
+ * processes, as the host it stands for would: a probe opened for every process fires for every process on the
+ * machine, and the records of tasks outside the namespace (pid and tid 0, {@link PerfRecord#isOfInvisibleTask()})
+ * are dropped before consumers see them and counted apart ({@link #otherNamespaceHits}), never as lost. Kernel
+ * counters cannot tell namespaces apart, so {@link Mode#COUNT} refuses probes on every process there.
  */
 public final class ProbeEngine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProbeEngine.class);
@@ -131,6 +139,9 @@ public final class ProbeEngine implements AutoCloseable {
     private final TracepointFormat[] formats;
     private final DynamicUprobe[] dynamicBySite;
     private final long[] delivered;
+    /** Per site, records of tasks outside this PID namespace, dropped (only in a child namespace). */
+    private final long[] otherNamespaces;
+    private final boolean childNamespace = !PidNamespace.current().isInitial();
     private final TreeMap<Integer, PerfBuffer> buffers = new TreeMap<>();
     private final IdRegistry registry = new IdRegistry();
     private final RecordCounters counters = new RecordCounters();
@@ -150,6 +161,7 @@ public final class ProbeEngine implements AutoCloseable {
         this.formats = new TracepointFormat[sites.size()];
         this.dynamicBySite = new DynamicUprobe[sites.size()];
         this.delivered = new long[sites.size()];
+        this.otherNamespaces = new long[sites.size()];
         for (int i = 0; i < sites.size(); i++) {
             events.add(new ArrayList<>());
         }
@@ -195,6 +207,10 @@ public final class ProbeEngine implements AutoCloseable {
             ProbeSite site = sites.get(i);
             Scope scope = isSystemWide(site) ? Scope.systemWide(cpus)
                     : Scope.forTarget(target, commandPid, sampling(), cpus);
+            if (childNamespace && !sampling() && scope.everyProcess()) {
+                throw new ProbeException("counting " + site.describe() + " on every process from a child PID "
+                        + "namespace would count the processes of other namespaces too; sample the hits instead");
+            }
             openSite(i, site, scope);
         }
         if (target instanceof Target.Process p) {
@@ -505,11 +521,25 @@ public final class ProbeEngine implements AutoCloseable {
 
     private RecordConsumer counting(RecordConsumer consumer) {
         return r -> {
+            if (childNamespace && r.isOfInvisibleTask()) {
+                if (r.type() == RecordType.SAMPLE && r.cookie() >= 0) {
+                    otherNamespaces[r.cookie()]++;
+                }
+                return;
+            }
             if (r.type() == RecordType.SAMPLE && r.cookie() >= 0) {
                 delivered[r.cookie()]++;
             }
             consumer.accept(r);
         };
+    }
+
+    /**
+     * Hits of site {@code index} in processes outside this engine's PID namespace, whose records were dropped (always
+     * 0 in the initial namespace, which sees every process).
+     */
+    public long otherNamespaceHits(int index) {
+        return otherNamespaces[index];
     }
 
     /** Samples of site {@code index} delivered to consumers so far. */
@@ -518,15 +548,16 @@ public final class ProbeEngine implements AutoCloseable {
     }
 
     /**
-     * Hits whose records never reached a consumer: the kernel counters minus what was delivered, over the probe
-     * sites (a full buffer reports its losses only with its next record, so the counters are the exact figure).
+     * Hits whose records never reached a consumer: the kernel counters minus what was delivered and what belonged to
+     * other PID namespaces, over the probe sites (a full buffer reports its losses only with its next record, so the
+     * counters are the exact figure).
      * Meaningful once the target has stopped and the buffers are drained.
      */
     public long missed() throws ProbeException {
         long n = 0;
         for (int i = 0; i < sites.size(); i++) {
             if (!(sites.get(i) instanceof CpuClockSite)) {
-                n += Math.max(0, hits(i) - delivered[i]);
+                n += Math.max(0, hits(i) - delivered[i] - otherNamespaces[i]);
             }
         }
         return n;

@@ -21,6 +21,11 @@ record Scope(List<int[]> pairs, boolean inherit) {
         return new Scope(pairs, false);
     }
 
+    /** Whether the events fire for every process on the machine (pid -1), not for given tasks. */
+    boolean everyProcess() {
+        return !pairs.isEmpty() && pairs.get(0)[0] == -1;
+    }
+
     /** The given tasks, following their new threads and children; per CPU when sampling. */
     static Scope tasks(List<Integer> tids, boolean perCpu, List<Integer> cpus) {
         List<int[]> pairs = new ArrayList<>();

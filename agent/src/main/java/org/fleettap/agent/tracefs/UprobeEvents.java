@@ -17,6 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.fleettap.agent.feature.MissingFeatureException;
 import org.fleettap.agent.internal.sys.Errno;
+import org.fleettap.agent.target.PidNamespace;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,7 +36,8 @@ public final class UprobeEvents {
     /** How long removal retries while a perf event still holds the event open. */
     static final Duration DEFAULT_BUSY_TIMEOUT = Duration.ofSeconds(2);
 
-    private static final Pattern AGENT_GROUP = Pattern.compile(GROUP_PREFIX + "(\\d+)");
+    /** fleettap_PID (the initial PID namespace) or fleettap_NSINODE_PID (a child one). */
+    private static final Pattern AGENT_GROUP = Pattern.compile(GROUP_PREFIX + "(?:(\\d+)_)?(\\d+)");
 
     private final Tracefs tracefs;
     private final Duration busyTimeout;
@@ -62,12 +64,21 @@ public final class UprobeEvents {
         return new UprobeEvents(tracefs, busyTimeout);
     }
 
-    /** The event group of the agent with process id {@code pid}: {@code fleettap_<pid>}. */
+    /** The event group of the agent with process id {@code pid} in this process's PID namespace. */
     public static String groupFor(long pid) {
+        return groupFor(PidNamespace.current(), pid);
+    }
+
+    /**
+     * The event group of the agent with process id {@code pid} in namespace {@code ns}: {@code fleettap_<pid>} in the
+     * initial namespace, {@code fleettap_<ns inode>_<pid>} in a child one, where pids repeat from one namespace to the
+     * next (agents in containers on one machine) while tracefs is one for the whole machine.
+     */
+    public static String groupFor(PidNamespace ns, long pid) {
         if (pid <= 0) {
             throw new IllegalArgumentException("invalid pid " + pid);
         }
-        return GROUP_PREFIX + pid;
+        return GROUP_PREFIX + (ns.isInitial() ? "" : ns.inode() + "_") + pid;
     }
 
     /** The event group of this process. */
@@ -112,16 +123,26 @@ public final class UprobeEvents {
     }
 
     /**
-     * Removes the events of every {@code fleettap_<pid>} group whose process is gone, leaving other groups and
-     * live agents' groups alone.
+     * Removes the events of every agent group whose process is gone, leaving other groups and live agents' groups
+     * alone. An agent tells only of its own PID namespace's agents whether they live; in the initial namespace, an
+     * agent group of a child namespace is stale once no process is left in that namespace.
      *
      * @return how many events were removed
      */
     public int removeStaleGroups() throws IOException {
-        return removeStaleGroups(UprobeEvents::isAlive);
+        return removeStaleGroups(PidNamespace.current(), UprobeEvents::isAlive, UprobeEvents::pidNamespaceExists);
     }
 
     int removeStaleGroups(LongPredicate alive) throws IOException {
+        return removeStaleGroups(PidNamespace.current(), alive, UprobeEvents::pidNamespaceExists);
+    }
+
+    /**
+     * @param own             the namespace this agent runs in
+     * @param alive           whether the agent with a pid of {@code own} lives
+     * @param namespaceExists whether a PID namespace (by inode) still has processes; asked only in the initial one
+     */
+    int removeStaleGroups(PidNamespace own, LongPredicate alive, LongPredicate namespaceExists) throws IOException {
         long self = ProcessHandle.current().pid();
         int removed = 0;
         Set<String> staleGroups = new LinkedHashSet<>();
@@ -130,13 +151,15 @@ public final class UprobeEvents {
             if (!m.matches()) {
                 continue;
             }
+            long ns;
             long pid;
             try {
-                pid = Long.parseLong(m.group(1));
+                ns = m.group(1) == null ? PidNamespace.INITIAL_INODE : Long.parseLong(m.group(1));
+                pid = Long.parseLong(m.group(2));
             } catch (NumberFormatException overflow) {
                 continue;
             }
-            if (pid == self || alive.test(pid)) {
+            if (ns == own.inode() ? pid == self || alive.test(pid) : !own.isInitial() || namespaceExists.test(ns)) {
                 continue;
             }
             try {
@@ -152,6 +175,28 @@ public final class UprobeEvents {
             log.info("removed {} stale uprobe events of dead agents (groups {})", removed, staleGroups);
         }
         return removed;
+    }
+
+    /**
+     * Whether any process is in the PID namespace with inode {@code inode} (seen from the initial namespace, which
+     * sees every process). When /proc cannot be read, it is taken to exist.
+     */
+    static boolean pidNamespaceExists(long inode) {
+        String wanted = "pid:[" + inode + "]";
+        try (var procs = Files.newDirectoryStream(Path.of("/proc"), "[0-9]*")) {
+            for (Path p : procs) {
+                try {
+                    if (Files.readSymbolicLink(p.resolve("ns/pid")).toString().equals(wanted)) {
+                        return true;
+                    }
+                } catch (IOException gone) {
+                    // exited while we looked, or a kernel thread we may not read: not this namespace's
+                }
+            }
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
     }
 
     /** Whether process {@code pid} exists and is not a zombie. */

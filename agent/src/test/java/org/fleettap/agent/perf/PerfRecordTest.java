@@ -321,6 +321,31 @@ class PerfRecordTest {
         assertThat(counters.corruptions()).isZero();
     }
 
+    /**
+     * A task the opener's PID namespace cannot see is reported as pid and tid 0 (perf_event_pid): in samples and in
+     * the side-band records that name processes; records of no task (LOST) are never a task's.
+     */
+    @Test
+    void recordsOfTasksOutsideTheOpenersNamespaceAreThoseWithPidAndTidZero() {
+        byte[] invisible = RingWriter.body().u64(ID).u64(0x401136L).u32(0).u32(0).u64(10).u64(0).u64(ID).u64(0)
+                .u32(1).u32(0).u64(1).u64(0).u32(4).u32(0).u64(SampleType.REGS_ABI_NONE).u64(0)
+                .u64(0).u64(0).u64(0).u64(0).toArray();
+        decode(RecordType.SAMPLE, RecordType.MISC_USER, invisible, r -> assertThat(r.isOfInvisibleTask()).isTrue());
+        byte[] visible = RingWriter.body().u64(ID).u64(0x401136L).u32(7).u32(8).u64(10).u64(0).u64(ID).u64(0)
+                .u32(1).u32(0).u64(1).u64(0).u32(4).u32(0).u64(SampleType.REGS_ABI_NONE).u64(0)
+                .u64(0).u64(0).u64(0).u64(0).toArray();
+        decode(RecordType.SAMPLE, RecordType.MISC_USER, visible, r -> assertThat(r.isOfInvisibleTask()).isFalse());
+        decode(RecordType.COMM, RecordType.MISC_COMM_EXEC,
+                trailer(RingWriter.body().u32(0).u32(0).cstring("loop")).toArray(),
+                r -> assertThat(r.isOfInvisibleTask()).isTrue());
+        decode(RecordType.COMM, 0, trailer(RingWriter.body().u32(0).u32(9).cstring("loop")).toArray(),
+                r -> assertThat(r.isOfInvisibleTask()).isFalse());
+        decode(RecordType.FORK, 0, trailer(RingWriter.body().u32(0).u32(0).u32(0).u32(0).u64(4_000)).toArray(),
+                r -> assertThat(r.isOfInvisibleTask()).isTrue());
+        decode(RecordType.LOST, 0, RingWriter.body().u64(ID).u64(1).sampleId(FULL, 0, 0, 10, ID, 0, 0).toArray(),
+                r -> assertThat(r.isOfInvisibleTask()).isFalse());
+    }
+
     @Test
     void toStringNamesTheRecord() {
         decode(RecordType.COMM, RecordType.MISC_COMM_EXEC,

@@ -18,6 +18,7 @@ import org.fleettap.agent.internal.sys.Errno;
 import org.fleettap.agent.internal.sys.Syscalls;
 import org.fleettap.agent.perf.PerfEvent;
 import org.fleettap.agent.perf.PerfEventAttr;
+import org.fleettap.agent.target.PidNamespace;
 import org.fleettap.agent.testing.Fixtures;
 import org.fleettap.agent.testing.Oracles;
 import org.fleettap.agent.tracefs.TracepointFormat.Field;
@@ -219,6 +220,38 @@ class UprobeEventsTest {
                     .contains(group + "/t_live", otherTool + "/t_other");
             assertThat(events.removeStaleGroups(pid -> pid != deadPid)).isZero();
         }
+    }
+
+    /**
+     * Agents in child PID namespaces (containers, hosts simulated on one machine) share the machine's tracefs and may
+     * have the same pid: their groups carry the namespace. An agent judges only its own namespace's agents by pid;
+     * in the initial namespace, a child namespace's group is stale once that namespace has no process left.
+     */
+    @Test
+    void groupsOfAgentsInChildPidNamespacesAreTheirsAndStaleOnlyWithTheirNamespace() throws Exception {
+        PidNamespace initial = new PidNamespace(PidNamespace.INITIAL_INODE);
+        PidNamespace childA = new PidNamespace(4026599001L);
+        PidNamespace childB = new PidNamespace(4026599002L);
+        assertThat(UprobeEvents.groupFor(childA, 2)).isEqualTo("fleettap_4026599001_2");
+        assertThat(UprobeEvents.groupFor(initial, 2)).isEqualTo("fleettap_2");
+        long deadPid = deadPid();
+        String deadInA = UprobeEvents.groupFor(childA, deadPid);
+        String liveInA = UprobeEvents.groupFor(childA, 2);
+        String inB = UprobeEvents.groupFor(childB, deadPid);
+        String deadInInitial = UprobeEvents.groupFor(initial, deadPid);
+        for (String g : List.of(deadInA, liveInA, inB, deadInInitial)) {
+            events.create(spec(g, "t_ns").build());
+        }
+        // In namespace A: its own dead agent's group goes; the others' cannot be judged from there.
+        assertThat(events.removeStaleGroups(childA, pid -> pid != deadPid, ns -> true)).isEqualTo(1);
+        assertThat(listedNames()).doesNotContain(deadInA + "/t_ns")
+                .contains(liveInA + "/t_ns", inB + "/t_ns", deadInInitial + "/t_ns");
+        // In the initial namespace: a child namespace's groups go with the namespace (B is gone, A lives on).
+        assertThat(events.removeStaleGroups(initial, pid -> pid != deadPid, ns -> ns != childB.inode()))
+                .isEqualTo(2);
+        assertThat(listedNames()).doesNotContain(inB + "/t_ns", deadInInitial + "/t_ns").contains(liveInA + "/t_ns");
+        assertThat(UprobeEvents.pidNamespaceExists(PidNamespace.current().inode())).isTrue();
+        assertThat(UprobeEvents.pidNamespaceExists(4026599003L)).isFalse();
     }
 
     @Test

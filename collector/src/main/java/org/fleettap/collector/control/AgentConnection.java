@@ -4,8 +4,6 @@ import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import java.util.ArrayDeque;
 import org.fleettap.proto.v1.ControlCommand;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The collector's end of one agent's control stream: commands are queued (boundedly) and written in order, as far
@@ -13,8 +11,6 @@ import org.slf4j.LoggerFactory;
  * again. All writes go through this object's lock, since a StreamObserver must not be called concurrently.
  */
 final class AgentConnection {
-    private static final Logger log = LoggerFactory.getLogger(AgentConnection.class);
-
     private final ServerCallStreamObserver<ControlCommand> out;
     private final int capacity;
     private final Object lock = new Object();
@@ -64,15 +60,7 @@ final class AgentConnection {
             }
             closed = true;
             queue.clear();
-            try {
-                if (status.isOk()) {
-                    out.onCompleted();
-                } else {
-                    out.onError(status.asRuntimeException());
-                }
-            } catch (RuntimeException e) {
-                log.debug("closing the control stream of host {}", hostId, e);
-            }
+            Unary.end(out, status, "the control stream of host " + hostId);
         }
     }
 

@@ -1,22 +1,41 @@
 package org.fleettap.collector.control;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.TreeMap;
 import org.fleettap.proto.v1.RegisterRequest;
 import org.fleettap.proto.v1.SpoolStatus;
 
-/** An {@link AgentRegistry} in memory, lost with the process (tests, and collectors run without a store). */
-public final class InMemoryAgentRegistry implements AgentRegistry {
+/**
+ * An {@link AgentRegistry} in memory, lost with the process (tests, and collectors run without a store); the store's
+ * registry is this one with every change written through first ({@link #persist}).
+ */
+public class InMemoryAgentRegistry implements AgentRegistry {
     private final Object lock = new Object();
-    private final TreeMap<String, HostRecord> hosts = new TreeMap<>();
+    private final TreeMap<String, HostRecord> hosts = new TreeMap<>(); // guarded by lock
+
+    public InMemoryAgentRegistry() {
+    }
+
+    /** A registry holding {@code records} to begin with (loaded from somewhere). */
+    protected InMemoryAgentRegistry(Collection<HostRecord> records) {
+        records.forEach(h -> hosts.put(h.hostId(), h));
+    }
+
+    /**
+     * Called, under the registry's lock, with each new or changed record before memory holds it; {@code
+     * registration} tells a registration (worth an fsync) from a heartbeat (last contact and spool status only).
+     */
+    protected void persist(HostRecord h, boolean registration) {
+    }
 
     @Override
     public void register(RegisterRequest registration, long unixNanos) {
         synchronized (lock) {
             HostRecord old = hosts.get(registration.getHostId());
             SpoolStatus spool = old == null ? SpoolStatus.getDefaultInstance() : old.spool();
-            hosts.put(registration.getHostId(), new HostRecord(registration, unixNanos, unixNanos, spool));
+            put(new HostRecord(registration, unixNanos, unixNanos, spool), true);
         }
     }
 
@@ -27,7 +46,7 @@ public final class InMemoryAgentRegistry implements AgentRegistry {
             if (old == null) {
                 return false;
             }
-            hosts.put(hostId, new HostRecord(old.registration(), old.registeredUnixNanos(), unixNanos, spool));
+            put(new HostRecord(old.registration(), old.registeredUnixNanos(), unixNanos, spool), false);
             return true;
         }
     }
@@ -44,5 +63,11 @@ public final class InMemoryAgentRegistry implements AgentRegistry {
         synchronized (lock) {
             return List.copyOf(hosts.values());
         }
+    }
+
+    /** Persists first, so memory never holds what the store does not. */
+    private void put(HostRecord h, boolean registration) {
+        persist(h, registration);
+        hosts.put(h.hostId(), h);
     }
 }

@@ -9,7 +9,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Answers a unary call: the response, the call's own error status, INVALID_ARGUMENT for an argument the handler
- * refused (IllegalArgumentException), or INTERNAL for a bug (logged). Every service of the collector answers this way.
+ * refused (IllegalArgumentException), or INTERNAL for a bug (logged). Every service of the collector answers this way,
+ * and ends its streams with {@link #end}.
  */
 public final class Unary {
     private static final Logger log = LoggerFactory.getLogger(Unary.class);
@@ -35,5 +36,21 @@ public final class Unary {
         }
         out.onNext(response);
         out.onCompleted();
+    }
+
+    /**
+     * Ends a stream the service writes: completes it for OK, else fails it with {@code status}. A stream the client
+     * went away from refuses that; it is logged ({@code what}: which stream) at debug and otherwise ignored.
+     */
+    public static void end(StreamObserver<?> out, Status status, String what) {
+        try {
+            if (status.isOk()) {
+                out.onCompleted();
+            } else {
+                out.onError(status.asRuntimeException());
+            }
+        } catch (RuntimeException e) {
+            log.debug("ending {}", what, e);
+        }
     }
 }

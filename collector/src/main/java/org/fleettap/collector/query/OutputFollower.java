@@ -27,12 +27,11 @@ import org.slf4j.LoggerFactory;
  * <p>The feed's thread only queues lines; everything written to the stream is written by one task at a time on the
  * query executor.
  */
-final class OutputFollower implements AppliedFeed.Listener, QueryServiceImpl.Follower {
+final class OutputFollower extends FollowStream<OutputEvent> {
     private static final Logger log = LoggerFactory.getLogger(OutputFollower.class);
 
     private record BatchId(String host, long sequence) {}
 
-    private final ServerCallStreamObserver<OutputEvent> out;
     private final Store store;
     private final AppliedFeed feed;
     private final Executor executor;
@@ -40,19 +39,13 @@ final class OutputFollower implements AppliedFeed.Listener, QueryServiceImpl.Fol
     private final String session;
     private final Set<String> hosts;
     private final long from;
-    private final Runnable onEnd;
     private final AtomicBoolean scheduled = new AtomicBoolean();
-    private final Object lock = new Object();
     // Guarded by lock.
     private final ArrayDeque<OutputEvent> pending = new ArrayDeque<>();
     private final Set<BatchId> live = new HashSet<>();
     private boolean backlogDone;
-    private Status endWith; // how to end the stream, once the drain task gets to it
-    private boolean cancelled; // by the client
-    private boolean finished; // the drain task ended the stream
     private final Object drainLock = new Object();
     // Touched by the drain task only, under drainLock.
-    private AutoCloseable subscription;
     private List<StoredLine> page = List.of();
     private int pageIndex;
     private boolean lastPage;
@@ -60,7 +53,7 @@ final class OutputFollower implements AppliedFeed.Listener, QueryServiceImpl.Fol
 
     OutputFollower(ServerCallStreamObserver<OutputEvent> out, Store store, AppliedFeed feed, Executor executor,
             QuerySettings settings, String session, Set<String> hosts, long fromUnixNanos, Runnable onEnd) {
-        this.out = out;
+        super(out, feed, onEnd, "FollowOutput");
         this.store = store;
         this.feed = feed;
         this.executor = executor;
@@ -68,15 +61,13 @@ final class OutputFollower implements AppliedFeed.Listener, QueryServiceImpl.Fol
         this.session = session;
         this.hosts = Set.copyOf(hosts);
         this.from = fromUnixNanos;
-        this.onEnd = onEnd;
         this.backlogDone = fromUnixNanos == 0;
     }
 
     /** Call from the service method, before it returns. */
     void start() {
-        out.setOnCancelHandler(this::cancelled);
         out.setOnReadyHandler(this::schedule);
-        subscription = feed.subscribe(this);
+        subscribe();
         schedule();
     }
 
@@ -113,25 +104,18 @@ final class OutputFollower implements AppliedFeed.Listener, QueryServiceImpl.Fol
     }
 
     @Override
-    public void end(Status status) {
-        synchronized (lock) {
-            if (stopping()) {
-                return;
-            }
-            endWith = status;
-            pending.clear();
-        }
+    protected void ended() {
+        pending.clear();
+    }
+
+    @Override
+    protected void endRequested() {
         schedule();
     }
 
-    /** Under lock. */
-    private boolean stopping() {
-        return finished || cancelled || endWith != null;
-    }
-
-    private void cancelled() {
+    @Override
+    protected void cancelledByClient() {
         synchronized (lock) {
-            cancelled = true;
             pending.clear();
         }
         schedule(); // unsubscribes
@@ -170,12 +154,11 @@ final class OutputFollower implements AppliedFeed.Listener, QueryServiceImpl.Fol
             Status status;
             boolean stop;
             synchronized (lock) {
-                if (finished) {
+                if (finished()) {
                     return;
                 }
-                stop = cancelled || endWith != null;
-                status = cancelled ? null : endWith;
-                finished = stop;
+                status = endStatus();
+                stop = mustStop();
             }
             if (stop) {
                 finish(status);
@@ -230,24 +213,4 @@ final class OutputFollower implements AppliedFeed.Listener, QueryServiceImpl.Fol
         }
     }
 
-    /** Unsubscribes and, unless the client cancelled, ends the stream with {@code status}. */
-    private void finish(Status status) {
-        try {
-            subscription.close();
-        } catch (Exception e) {
-            log.debug("unsubscribing a follower", e);
-        }
-        onEnd.run();
-        if (status != null) {
-            try {
-                if (status.isOk()) {
-                    out.onCompleted();
-                } else {
-                    out.onError(status.asRuntimeException());
-                }
-            } catch (RuntimeException e) {
-                log.debug("ending a FollowOutput stream", e);
-            }
-        }
-    }
 }

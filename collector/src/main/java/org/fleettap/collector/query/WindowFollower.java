@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * order), or {@link QuerySettings#windowGrace()} after its first batch arrived; deltas that arrive later are stored
  * and show in QueryAggregates only. A window's losses are those its batches reported.
  */
-final class WindowFollower implements AppliedFeed.Listener, QueryServiceImpl.Follower {
+final class WindowFollower extends FollowStream<AggregateWindow> {
     private static final Logger log = LoggerFactory.getLogger(WindowFollower.class);
     static final long TICK_MILLIS = 100;
     private static final long SECOND = Resolution.SECOND.nanos();
@@ -49,9 +49,7 @@ final class WindowFollower implements AppliedFeed.Listener, QueryServiceImpl.Fol
         }
     }
 
-    private final ServerCallStreamObserver<AggregateWindow> out;
     private final Store store;
-    private final AppliedFeed feed;
     private final ScheduledExecutorService executor;
     private final QuerySettings settings;
     private final LongSupplier nanoTime;
@@ -60,24 +58,17 @@ final class WindowFollower implements AppliedFeed.Listener, QueryServiceImpl.Fol
     private final Set<String> hosts;
     private final GroupBy groupBy;
     private final boolean includeAggregates;
-    private final Runnable onEnd;
-    private final Object lock = new Object();
     // Guarded by lock.
     private final TreeMap<Long, Window> windows = new TreeMap<>();
     private final Map<String, Long> latest = new HashMap<>();
-    private Status endWith;
-    private boolean cancelled;
-    private boolean finished;
     // Set in start, then touched by the tick only.
-    private AutoCloseable subscription;
     private ScheduledFuture<?> ticks;
 
     WindowFollower(ServerCallStreamObserver<AggregateWindow> out, Store store, AppliedFeed feed,
             ScheduledExecutorService executor, QuerySettings settings, LongSupplier nanoTime, String session,
             String name, Set<String> hosts, GroupBy groupBy, boolean includeAggregates, Runnable onEnd) {
-        this.out = out;
+        super(out, feed, onEnd, "FollowAggregates");
         this.store = store;
-        this.feed = feed;
         this.executor = executor;
         this.settings = settings;
         this.nanoTime = nanoTime;
@@ -86,13 +77,11 @@ final class WindowFollower implements AppliedFeed.Listener, QueryServiceImpl.Fol
         this.hosts = Set.copyOf(hosts);
         this.groupBy = groupBy;
         this.includeAggregates = includeAggregates;
-        this.onEnd = onEnd;
     }
 
     /** Call from the service method, before it returns. */
     void start() {
-        out.setOnCancelHandler(this::cancelled);
-        subscription = feed.subscribe(this);
+        subscribe();
         ticks = executor.scheduleWithFixedDelay(this::tick, TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
@@ -100,7 +89,7 @@ final class WindowFollower implements AppliedFeed.Listener, QueryServiceImpl.Fol
     public void applied(List<Batch> batches) {
         long now = nanoTime.getAsLong();
         synchronized (lock) {
-            if (finished || cancelled || endWith != null) {
+            if (stopping()) {
                 return;
             }
             for (Batch b : batches) {
@@ -133,13 +122,7 @@ final class WindowFollower implements AppliedFeed.Listener, QueryServiceImpl.Fol
     }
 
     @Override
-    public void end(Status status) {
-        synchronized (lock) {
-            if (finished || cancelled || endWith != null) {
-                return;
-            }
-            endWith = status;
-        }
+    protected void endRequested() {
         try {
             executor.execute(this::tick);
         } catch (RuntimeException e) {
@@ -148,10 +131,9 @@ final class WindowFollower implements AppliedFeed.Listener, QueryServiceImpl.Fol
         }
     }
 
-    private void cancelled() {
-        synchronized (lock) {
-            cancelled = true;
-        }
+    @Override
+    protected void cancelledByClient() {
+        // The next tick ends the stream.
     }
 
     private final Object tickLock = new Object();
@@ -169,12 +151,11 @@ final class WindowFollower implements AppliedFeed.Listener, QueryServiceImpl.Fol
             boolean stop;
             List<Map.Entry<Long, Window>> ready = new ArrayList<>();
             synchronized (lock) {
-                if (finished) {
+                if (finished()) {
                     return;
                 }
-                stop = cancelled || endWith != null;
-                status = cancelled ? null : endWith;
-                finished = stop;
+                status = endStatus();
+                stop = mustStop();
                 if (!stop) {
                     long now = nanoTime.getAsLong();
                     while (!windows.isEmpty()) {
@@ -230,24 +211,9 @@ final class WindowFollower implements AppliedFeed.Listener, QueryServiceImpl.Fol
         }
     }
 
-    private void finish(Status status) {
+    @Override
+    protected void finish(Status status) {
         ticks.cancel(false);
-        try {
-            subscription.close();
-        } catch (Exception e) {
-            log.debug("unsubscribing a follower", e);
-        }
-        onEnd.run();
-        if (status != null) {
-            try {
-                if (status.isOk()) {
-                    out.onCompleted();
-                } else {
-                    out.onError(status.asRuntimeException());
-                }
-            } catch (RuntimeException e) {
-                log.debug("ending a FollowAggregates stream", e);
-            }
-        }
+        super.finish(status);
     }
 }
