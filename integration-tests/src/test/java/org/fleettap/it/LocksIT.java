@@ -66,7 +66,7 @@ class LocksIT {
     }
 
     /** One lock as the table shows it: merged figures, and each host's count. */
-    private record Lock(long count, long total, long avg, long max, Map<String, Long> hosts, long histogramSum) {
+    record Lock(long count, long total, long avg, long max, Map<String, Long> hosts, long histogramSum) {
     }
 
     /**
@@ -93,31 +93,20 @@ class LocksIT {
         }
 
         File bpftraceOut = dir.resolve("bpftrace").toFile();
-        // FUTEX_WAIT 0, FUTEX_LOCK_PI 6, FUTEX_WAIT_BITSET 9, FUTEX_LOCK_PI2 13, without the PRIVATE and CLOCK flags
-        Process bpftrace = new ProcessBuilder("bpftrace", "-e", "tracepoint:syscalls:sys_enter_futex "
-                + "/comm == \"futex\" && ((args->op & 127) == 0 || (args->op & 127) == 6 || (args->op & 127) == 9 "
-                + "|| (args->op & 127) == 13)/ { @[pid, args->uaddr] = count(); }").redirectErrorStream(true)
-                .redirectOutput(bpftraceOut).start();
+        Process bpftrace = bpftrace(bpftraceOut);
         Path addresses = dir.resolve("addresses");
         long pid;
         try {
-            Fleettap.waitFor(() -> Fleettap.read(bpftraceOut).contains("Attaching 1 probe"), "bpftrace to attach");
             Process fixture = new ProcessBuilder(FUTEX.toString(), "10", addresses.toString()).start();
             pid = fixture.pid();
             assertThat(fixture.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(fixture.exitValue()).isZero();
         } finally {
-            new ProcessBuilder("kill", "-INT", Long.toString(bpftrace.pid())).start().waitFor();
-            assertThat(bpftrace.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            stop(bpftrace);
         }
-        Map<Long, Long> oracle = new HashMap<>();
-        // bpftrace prints the pointer uaddr in hex
-        Matcher bt = Pattern.compile("@\\[(\\d+), 0x([0-9a-f]+)\\]: (\\d+)").matcher(Fleettap.read(bpftraceOut));
-        while (bt.find()) {
-            assertThat(Long.parseLong(bt.group(1))).isEqualTo(pid);
-            oracle.put(Long.parseUnsignedLong(bt.group(2), 16), Long.parseLong(bt.group(3)));
-        }
-        assertThat(oracle).as(Fleettap.read(bpftraceOut)).isNotEmpty();
+        Map<Long, Map<Long, Long>> byPid = counts(bpftraceOut);
+        assertThat(byPid.keySet()).containsExactly(pid);
+        Map<Long, Long> oracle = byPid.get(pid);
 
         Thread.sleep(1500); // the hosts' last waits reach the collector within a few intervals of 200 ms
         new ProcessBuilder("kill", "-INT", Long.toString(locks.pid())).start().waitFor();
@@ -128,18 +117,7 @@ class LocksIT {
         // lock figures below must still be exact.
         assertThat(withoutLosses(err("locks"))).containsExactly("fleettap: 2 of 2 hosts ended the session");
 
-        // Names: the init lines for locks[0..2] (in the source's order), the symbol for static_lock.
-        Map<String, Long> named = new HashMap<>();
-        List<String> initLines = initLines();
-        for (String line : Files.readAllLines(addresses)) {
-            String[] f = line.split(" ");
-            long address = Long.parseUnsignedLong(f[1].substring(2), 16);
-            if (f[0].equals("static_lock")) {
-                named.put("static_lock+0x0/0x28 [" + FUTEX + "]", address);
-            } else {
-                named.put("futex.c:" + initLines.get(Integer.parseInt(f[0].substring(6, 7))), address);
-            }
-        }
+        Map<String, Long> named = named(addresses);
         String run = out("locks");
         String id = run.lines().findFirst().orElseThrow().substring("session ".length());
         String table = run.substring(run.indexOf("LOCK "));
@@ -165,6 +143,7 @@ class LocksIT {
             counted.put(address, l.hosts().get("h1"));
         }
         assertThat(counted).isEqualTo(oracle);
+        System.out.printf("per host, by address, as bpftrace counted: %s%n", counted);
         for (String lock : named.keySet()) {
             assertThat(counted.get(named.get(lock))).as(lock).isPositive();
         }
@@ -182,14 +161,66 @@ class LocksIT {
         assertThat(since.stdout()).isEqualTo("session " + id + "\n" + table);
     }
 
+    /**
+     * The fixture's locks by the names locks gives them (the init lines for locks[0..2], in the source's order; the
+     * symbol for static_lock) and their addresses, as the fixture wrote them to {@code addresses}.
+     */
+    static Map<String, Long> named(Path addresses) throws java.io.IOException {
+        Map<String, Long> named = new HashMap<>();
+        List<String> initLines = initLines();
+        for (String line : Files.readAllLines(addresses)) {
+            String[] f = line.split(" ");
+            long address = Long.parseUnsignedLong(f[1].substring(2), 16);
+            if (f[0].equals("static_lock")) {
+                named.put("static_lock+0x0/0x28 [" + FUTEX + "]", address);
+            } else {
+                named.put("futex.c:" + initLines.get(Integer.parseInt(f[0].substring(6, 7))), address);
+            }
+        }
+        return named;
+    }
+
+    /**
+     * bpftrace counting, per pid and address, the futex calls of tasks named futex that block on a lock
+     * (FUTEX_WAIT 0, FUTEX_LOCK_PI 6, FUTEX_WAIT_BITSET 9, FUTEX_LOCK_PI2 13, without the PRIVATE and CLOCK flags);
+     * returns once it is attached.
+     */
+    static Process bpftrace(File out) throws Exception {
+        Process bpftrace = new ProcessBuilder("bpftrace", "-e", "tracepoint:syscalls:sys_enter_futex "
+                + "/comm == \"futex\" && ((args->op & 127) == 0 || (args->op & 127) == 6 || (args->op & 127) == 9 "
+                + "|| (args->op & 127) == 13)/ { @[pid, args->uaddr] = count(); }").redirectErrorStream(true)
+                .redirectOutput(out).start();
+        Fleettap.waitFor(() -> Fleettap.read(out).contains("Attaching 1 probe"), "bpftrace to attach");
+        return bpftrace;
+    }
+
+    /** Stops bpftrace with SIGINT: it prints its counts. */
+    static void stop(Process bpftrace) throws Exception {
+        new ProcessBuilder("kill", "-INT", Long.toString(bpftrace.pid())).start().waitFor();
+        assertThat(bpftrace.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    }
+
+    /** What bpftrace counted: per pid (the root namespace's), per address. */
+    static Map<Long, Map<Long, Long>> counts(File out) {
+        Map<Long, Map<Long, Long>> counts = new HashMap<>();
+        // bpftrace prints the pointer uaddr in hex
+        Matcher bt = Pattern.compile("@\\[(\\d+), 0x([0-9a-f]+)\\]: (\\d+)").matcher(Fleettap.read(out));
+        while (bt.find()) {
+            counts.computeIfAbsent(Long.parseLong(bt.group(1)), k -> new HashMap<>())
+                    .put(Long.parseUnsignedLong(bt.group(2), 16), Long.parseLong(bt.group(3)));
+        }
+        assertThat(counts).as(Fleettap.read(out)).isNotEmpty();
+        return counts;
+    }
+
     /** The lines of {@code stderr} other than the warnings that a host lost events. */
-    private static List<String> withoutLosses(String stderr) {
-        return stderr.lines().filter(l -> !l.matches("fleettap: warning: h[12]: \\d+ events lost \\(ring buffers "
+    static List<String> withoutLosses(String stderr) {
+        return stderr.lines().filter(l -> !l.matches("fleettap: warning: h\\d+: \\d+ events lost \\(ring buffers "
                 + "full\\)")).toList();
     }
 
     /** The locks of a table: the summary's rows, then each lock's block with its hosts and its histogram. */
-    private static Map<String, Lock> parse(String table) {
+    static Map<String, Lock> parse(String table) {
         List<String> lines = table.lines().toList();
         Map<String, Lock> locks = new LinkedHashMap<>();
         int i = 0;
@@ -228,7 +259,7 @@ class LocksIT {
     }
 
     /** The source lines of examples/futex.c that call pthread_mutex_init, in order (locks[0], [1], [2]). */
-    private static List<String> initLines() throws java.io.IOException {
+    static List<String> initLines() throws java.io.IOException {
         List<String> source = Files.readAllLines(Fleettap.ROOT.resolve("examples/futex.c"));
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < source.size(); i++) {
