@@ -236,7 +236,7 @@ class LocksIT {
             assertThat(lines.get(i + 1)).matches("HOST\\s+CONTENDED\\s+TOTAL_US\\s+AVG_US\\s+MAX_US");
             Map<String, Long> hosts = new LinkedHashMap<>();
             int k = i + 2;
-            for (; !lines.get(k).startsWith("value |"); k++) {
+            for (; !lines.get(k).strip().startsWith("value |"); k++) { // "value" is right-aligned to the labels
                 String[] f = lines.get(k).split("\\s+");
                 hosts.put(f[0], Long.parseLong(f[1]));
             }
