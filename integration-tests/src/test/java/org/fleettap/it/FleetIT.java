@@ -2,8 +2,6 @@ package org.fleettap.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,61 +25,18 @@ class FleetIT {
             + "probe process(\"" + LOOP + "\").function(\"f\") { calls++ }\n";
     private static final Pattern SUM = Pattern.compile("\"sum\"\\s*:\\s*\"?(-?\\d+)");
 
-    private final List<Process> processes = new ArrayList<>();
-    private final java.util.Map<String, Process> named = new java.util.HashMap<>();
     @TempDir
     Path dir;
-    private int port;
+    private LoopbackFleet fleet;
+
+    @BeforeEach
+    void newFleet() throws Exception {
+        fleet = new LoopbackFleet(dir);
+    }
 
     @AfterEach
     void stopEverything() throws Exception {
-        for (Process p : processes) {
-            p.destroy();
-        }
-        for (Process p : processes) {
-            if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
-        }
-    }
-
-    private String address() {
-        return "127.0.0.1:" + port;
-    }
-
-    private Process start(String name, String... args) throws Exception {
-        File out = dir.resolve(name + ".out").toFile();
-        File err = dir.resolve(name + ".err").toFile();
-        Process p = Fleettap.start(out, err, args);
-        processes.add(p);
-        named.put(name, p);
-        return p;
-    }
-
-    private String out(String name) {
-        return Fleettap.read(dir.resolve(name + ".out").toFile());
-    }
-
-    private String err(String name) {
-        return Fleettap.read(dir.resolve(name + ".err").toFile());
-    }
-
-    private Process collector(String name, String... more) throws Exception {
-        List<String> args = new ArrayList<>(List.of("collector", "--listen", address(), "--data",
-                dir.resolve("data").toString()));
-        args.addAll(List.of(more));
-        Process p = start(name, args.toArray(new String[0]));
-        Fleettap.waitFor(() -> out(name).contains("collector listening on"), name + " to listen");
-        return p;
-    }
-
-    private Process agent(String name, String hostId, String... more) throws Exception {
-        List<String> args = new ArrayList<>(List.of("agent", "--collector", address(), "--host-id", hostId,
-                "--spool", dir.resolve("spool-" + hostId).toString(), "--state", dir.resolve("state-" + hostId).toString()));
-        args.addAll(List.of(more));
-        Process p = start(name, args.toArray(new String[0]));
-        Fleettap.waitFor(() -> err(name).contains("registered with the collector"), name + " to register");
-        return p;
+        fleet.close();
     }
 
     /** Starts the counting session; returns its id once every given host printed "armed" (its probes are on). */
@@ -89,15 +45,15 @@ class FleetIT {
     }
 
     private String session(String script, List<String> options, String... hosts) throws Exception {
-        List<String> args = new ArrayList<>(List.of("run", "--collector", address()));
+        List<String> args = new ArrayList<>(List.of("run", "--collector", fleet.address()));
         args.addAll(options);
         args.addAll(List.of("-e", script));
-        start("run", args.toArray(new String[0]));
-        Fleettap.waitFor(() -> out("run").startsWith("session "), "the session id");
+        fleet.start("run", args.toArray(new String[0]));
+        Fleettap.waitFor(() -> fleet.out("run").startsWith("session "), "the session id");
         for (String h : hosts) {
-            Fleettap.waitFor(() -> out("run").contains("[" + h + "] armed"), h + " to arm the session");
+            Fleettap.waitFor(() -> fleet.out("run").contains("[" + h + "] armed"), h + " to arm the session");
         }
-        return out("run").lines().findFirst().orElseThrow().substring("session ".length()).strip();
+        return fleet.out("run").lines().findFirst().orElseThrow().substring("session ".length()).strip();
     }
 
     private static void loop(int calls) throws Exception {
@@ -107,8 +63,8 @@ class FleetIT {
 
     /** The merged sum of "calls" as the collector answers `fleettap query` (-1 when it cannot answer). */
     private long queriedCalls(String session) {
-        Fleettap.Result r = Fleettap.run("query", "--collector", address(), "--session", session, "calls", "-o",
-                "json");
+        Fleettap.Result r = Fleettap.run("query", "--collector", fleet.address(), "--session", session, "calls",
+                "-o", "json");
         Matcher m = SUM.matcher(r.stdout());
         return r.exit() == 0 && m.find() ? Long.parseLong(m.group(1)) : -1;
     }
@@ -130,9 +86,8 @@ class FleetIT {
 
     @Test
     void exactlyOnceAcrossACollectorKilledMidRun() throws Exception {
-        port = freePort();
-        Process c1 = collector("collector-1");
-        agent("agent", "h1");
+        Process c1 = fleet.collector("collector-1");
+        fleet.agent("agent", "h1");
         String session = session("h1");
         loop(2500);
         loop(2500);
@@ -141,23 +96,22 @@ class FleetIT {
         assertThat(c1.waitFor(30, TimeUnit.SECONDS)).isTrue();
         loop(2500); // counted while the collector is down: the agent's spool keeps the batches
         loop(2500);
-        collector("collector-2");
+        fleet.collector("collector-2");
         awaitCalls(session, 10000);
     }
 
     @Test
     void anAgentStoppedAndStartedBetweenTwoRunsPicksTheSessionUpAgain() throws Exception {
-        port = freePort();
-        collector("collector");
-        Process a1 = agent("agent-1", "h1");
+        fleet.collector("collector");
+        Process a1 = fleet.agent("agent-1", "h1");
         String session = session("h1");
         loop(3000);
         a1.destroy(); // SIGTERM: the session's last batch goes out before the agent exits
         assertThat(a1.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(a1.exitValue()).isZero();
-        agent("agent-2", "h1");
-        Fleettap.waitFor(() -> err("agent-2").contains("session " + session), "the session to be pushed again");
-        Fleettap.waitFor(() -> out("run").lines().filter(l -> l.equals("[h1] armed")).count() == 2,
+        fleet.agent("agent-2", "h1");
+        Fleettap.waitFor(() -> fleet.err("agent-2").contains("session " + session), "the session to be pushed again");
+        Fleettap.waitFor(() -> fleet.out("run").lines().filter(l -> l.equals("[h1] armed")).count() == 2,
                 "the session to be armed again");
         loop(2000);
         awaitCalls(session, 5000);
@@ -170,9 +124,8 @@ class FleetIT {
      */
     @Test
     void aTinySpoolDropsTheOldestBatchesAndTheQuerySaysExactlyHowMany() throws Exception {
-        port = freePort();
-        Process c1 = collector("collector-1");
-        Process a = agent("agent", "h1", "--spool-max", "2KiB");
+        Process c1 = fleet.collector("collector-1");
+        Process a = fleet.agent("agent", "h1", "--spool-max", "2KiB");
         String script = SCRIPT + "global ticks\nprobe timer.ms(10) { printf(\"tick %d\\n\", ticks++) }\n";
         String session = session(script, List.of("--interval", "100ms"), "h1");
         loop(2500);
@@ -181,36 +134,36 @@ class FleetIT {
         c1.destroyForcibly();
         assertThat(c1.waitFor(30, TimeUnit.SECONDS)).isTrue();
         Thread.sleep(5000); // about 50 batches of ticks: far more than 2 KiB holds
-        collector("collector-2");
-        Fleettap.waitFor(() -> Fleettap.run("query", "--collector", address(), "--session", session, "calls", "-o",
-                "json").stdout().contains("spool_dropped_batches"), "the collector to hear of the drops");
-        Process run = named.get("run");
+        fleet.collector("collector-2");
+        Fleettap.waitFor(() -> Fleettap.run("query", "--collector", fleet.address(), "--session", session, "calls",
+                "-o", "json").stdout().contains("spool_dropped_batches"), "the collector to hear of the drops");
+        Process run = fleet.process("run");
         run.destroy(); // SIGTERM: the CLI stops the session, the agent sends its final batch
         assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
         a.destroy(); // SIGTERM: flushes and logs what it dropped
         assertThat(a.waitFor(60, TimeUnit.SECONDS)).isTrue();
         Matcher stats = Pattern.compile("stopped: (\\d+) batches submitted, (\\d+) acknowledged, (\\d+) left in the "
-                + "spool, (\\d+) dropped").matcher(err("agent"));
-        assertThat(stats.find()).as(err("agent")).isTrue();
+                + "spool, (\\d+) dropped").matcher(fleet.err("agent"));
+        assertThat(stats.find()).as(fleet.err("agent")).isTrue();
         long dropped = Long.parseLong(stats.group(4));
         assertThat(dropped).isGreaterThan(0);
         assertThat(Long.parseLong(stats.group(3))).isZero();
         assertThat(Long.parseLong(stats.group(2)) + dropped).isEqualTo(Long.parseLong(stats.group(1)));
 
-        Fleettap.Result json = Fleettap.run("query", "--collector", address(), "--session", session, "calls", "-o",
-                "json");
+        Fleettap.Result json = Fleettap.run("query", "--collector", fleet.address(), "--session", session, "calls",
+                "-o", "json");
         assertThat(json.exit()).isZero();
         assertThat(number(json.stdout(), "spool_dropped_batches")).isEqualTo(dropped);
         assertThat(number(json.stdout(), "missing_batches")).isEqualTo(dropped);
         assertThat(queriedCalls(session)).isEqualTo(5000);
-        Fleettap.Result table = Fleettap.run("query", "--collector", address(), "--session", session, "calls");
+        Fleettap.Result table = Fleettap.run("query", "--collector", fleet.address(), "--session", session, "calls");
         assertThat(table.stderr()).isEqualTo("fleettap: warning: h1: " + dropped + " batches dropped by its spool\n");
     }
 
     /** The last lines each process wrote, for a failure's message. */
     private String logs() {
         StringBuilder b = new StringBuilder();
-        for (String name : named.keySet()) {
+        for (String name : fleet.names()) {
             for (String stream : List.of("out", "err")) {
                 List<String> lines = Fleettap.read(dir.resolve(name + "." + stream).toFile()).lines().toList();
                 b.append("== ").append(name).append('.').append(stream).append('\n');
@@ -236,9 +189,8 @@ class FleetIT {
         try (org.fleettap.testing.kafka.KafkaBroker broker = org.fleettap.testing.kafka.KafkaBroker
                 .start(dir.resolve("kafka"))) {
             broker.createTopic("fleettap.batches", 3);
-            port = freePort();
-            collector("collector", "--kafka", broker.bootstrapServers());
-            agent("agent", "h1", "--kafka", broker.bootstrapServers());
+            fleet.collector("collector", "--kafka", broker.bootstrapServers());
+            fleet.agent("agent", "h1", "--kafka", broker.bootstrapServers());
             String session = session("h1");
             loop(2500);
             loop(2500);
@@ -249,12 +201,6 @@ class FleetIT {
             broker.restart();
             // After a SIGKILL the broker recovers its logs and the consumer group rejoins: allow for a slow machine.
             awaitCalls(session, 10000, java.time.Duration.ofSeconds(150));
-        }
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }

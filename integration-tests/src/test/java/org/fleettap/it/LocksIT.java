@@ -3,7 +3,6 @@ package org.fleettap.it;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.File;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,7 +13,6 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,40 +28,8 @@ class LocksIT {
             + "us, (\\d+) max us");
     private static final Pattern BY_ADDRESS = Pattern.compile("0x([0-9a-f]+) in pid (\\d+)");
 
-    private final List<Process> processes = new ArrayList<>();
     @TempDir
     Path dir;
-    private int port;
-
-    @AfterEach
-    void stopEverything() throws Exception {
-        for (Process p : processes) {
-            p.destroy();
-        }
-        for (Process p : processes) {
-            if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-            }
-        }
-    }
-
-    private String address() {
-        return "127.0.0.1:" + port;
-    }
-
-    private Process start(String name, String... args) throws Exception {
-        Process p = Fleettap.start(dir.resolve(name + ".out").toFile(), dir.resolve(name + ".err").toFile(), args);
-        processes.add(p);
-        return p;
-    }
-
-    private String out(String name) {
-        return Fleettap.read(dir.resolve(name + ".out").toFile());
-    }
-
-    private String err(String name) {
-        return Fleettap.read(dir.resolve(name + ".err").toFile());
-    }
 
     /** One lock as the table shows it: merged figures, and each host's count. */
     record Lock(long count, long total, long avg, long max, Map<String, Long> hosts, long histogramSum) {
@@ -77,21 +43,22 @@ class LocksIT {
      */
     @Test
     void locksAreNamedAndCountedPerHostAndMergedAsBpftraceCountsThem() throws Exception {
-        port = freePort();
-        start("collector", "collector", "--listen", address(), "--data", dir.resolve("data").toString());
-        Fleettap.waitFor(() -> out("collector").contains("collector listening on"), "the collector to listen");
-        for (String h : List.of("h1", "h2")) {
-            start("agent-" + h, "agent", "--collector", address(), "--host-id", h, "--spool",
-                    dir.resolve("spool-" + h).toString(), "--state", dir.resolve("state-" + h).toString());
-            Fleettap.waitFor(() -> err("agent-" + h).contains("registered with the collector"), h + " to register");
+        try (LoopbackFleet fleet = new LoopbackFleet(dir)) {
+            fleet.collector("collector");
+            fleet.agent("agent-h1", "h1");
+            fleet.agent("agent-h2", "h2");
+            Process locks = fleet.start("locks", "locks", "--collector", fleet.address(), "--process",
+                    FUTEX.toString(), "--top", "100", "--interval", "200ms");
+            for (String h : List.of("h1", "h2")) {
+                Fleettap.waitFor(() -> fleet.out("locks").contains("[" + h + "] tracing lock contention in futex\n"),
+                        h + " to arm the session");
+            }
+            checkLocks(fleet, locks);
         }
-        Process locks = start("locks", "locks", "--collector", address(), "--process", FUTEX.toString(), "--top",
-                "100", "--interval", "200ms");
-        for (String h : List.of("h1", "h2")) {
-            Fleettap.waitFor(() -> out("locks").contains("[" + h + "] tracing lock contention in futex\n"),
-                    h + " to arm the session");
-        }
+    }
 
+    /** Runs the fixture under bpftrace while the session runs, stops the session, and checks what it printed. */
+    private void checkLocks(LoopbackFleet fleet, Process locks) throws Exception {
         File bpftraceOut = dir.resolve("bpftrace").toFile();
         Process bpftrace = bpftrace(bpftraceOut);
         Path addresses = dir.resolve("addresses");
@@ -111,14 +78,14 @@ class LocksIT {
         Thread.sleep(1500); // the hosts' last waits reach the collector within a few intervals of 200 ms
         new ProcessBuilder("kill", "-INT", Long.toString(locks.pid())).start().waitFor();
         assertThat(locks.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(locks.exitValue()).as(err("locks")).isZero();
+        assertThat(locks.exitValue()).as(fleet.err("locks")).isZero();
         // On this shared machine other processes' bursts (a JVM starting maps thousands of files) may overrun the
         // side-band records every session reads (process names, mappings): the run says so, never hides it. The
         // lock figures below must still be exact.
-        assertThat(withoutLosses(err("locks"))).containsExactly("fleettap: 2 of 2 hosts ended the session");
+        assertThat(withoutLosses(fleet.err("locks"))).containsExactly("fleettap: 2 of 2 hosts ended the session");
 
         Map<String, Long> named = named(addresses);
-        String run = out("locks");
+        String run = fleet.out("locks");
         String id = run.lines().findFirst().orElseThrow().substring("session ".length());
         String table = run.substring(run.indexOf("LOCK "));
         Map<String, Lock> shown = parse(table);
@@ -149,13 +116,15 @@ class LocksIT {
         }
 
         // The stored session, shown again: the same text.
-        Fleettap.Result again = Fleettap.run("locks", "--collector", address(), "--session", id, "--top", "100");
+        Fleettap.Result again = Fleettap.run("locks", "--collector", fleet.address(), "--session", id, "--top",
+                "100");
         assertThat(withoutLosses(again.stderr())).containsExactly("fleettap: session " + id + ": 2 of 2 hosts ended "
                 + "the session");
         assertThat(again.exit()).isZero();
         assertThat(again.stdout()).isEqualTo("session " + id + "\n" + table);
         // Every locks session of the last 10 minutes: this one, all of its windows.
-        Fleettap.Result since = Fleettap.run("locks", "--collector", address(), "--since", "10m", "--top", "100");
+        Fleettap.Result since = Fleettap.run("locks", "--collector", fleet.address(), "--since", "10m", "--top",
+                "100");
         assertThat(since.stderr()).isEqualTo(again.stderr());
         assertThat(since.exit()).isZero();
         assertThat(since.stdout()).isEqualTo("session " + id + "\n" + table);
@@ -271,11 +240,5 @@ class LocksIT {
         }
         assertThat(lines).hasSize(3);
         return lines;
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

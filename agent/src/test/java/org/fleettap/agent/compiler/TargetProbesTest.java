@@ -103,16 +103,21 @@ class TargetProbesTest {
         return d.location().file() + ":" + d.location().line() + ":" + d.location().column() + ": " + d.message();
     }
 
-    @Test
-    void callersFromTheUserStack(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    /** Runs {@code script} (its @STATE@ is the state fixture's path) while the fixture reads a small man page. */
+    private static String runState(Path dir, String script) throws Exception {
         Path state = Fixtures.path("state");
         Path man = java.nio.file.Files.writeString(dir.resolve("man.txt"),
                 "LS(1)\n\nNAME\n       ls - list\n\nOPTIONS\n       -a, --all\n\n");
-        String out = run("global callers\n"
-                + "probe process(\"" + state + "\").function(\"ManProcessor::setState\") {\n"
+        return run(script.replace("@STATE@", state.toString()), Target.command("'" + state + "' < '" + man
+                + "' > /dev/null"));
+    }
+
+    @Test
+    void callersFromTheUserStack(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        String out = runState(dir, "global callers\n"
+                + "probe process(\"@STATE@\").function(\"ManProcessor::setState\") {\n"
                 + "  callers[usymname(ustack(1))]++\n}\n"
-                + "probe end { foreach (c in callers) printf(\"%s %d\\n\", c, callers[c]) }\n",
-                Target.command("'" + state + "' < '" + man + "' > /dev/null"));
+                + "probe end { foreach (c in callers) printf(\"%s %d\\n\", c, callers[c]) }\n");
         // State changes: Idle->Chapter, NAME, blank, OPTIONS, final blank (see DebugInfoProbesTest).
         assertThat(out).isEqualTo("IdleState::process(ManProcessor&, char const*) 1\n"
                 + "ChapterState::process(ManProcessor&, char const*) 2\n"
@@ -122,14 +127,10 @@ class TargetProbesTest {
     /** uaddr() in a .return probe is the return address in the caller: the unwound stack's frame 1, no stack needed. */
     @Test
     void uaddrInAReturnProbeIsTheCallersReturnAddress(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
-        Path state = Fixtures.path("state");
-        Path man = java.nio.file.Files.writeString(dir.resolve("man.txt"),
-                "LS(1)\n\nNAME\n       ls - list\n\nOPTIONS\n       -a, --all\n\n");
-        String out = run("global callers\n"
-                + "probe process(\"" + state + "\").function(\"ManProcessor::setState\").return {\n"
+        String out = runState(dir, "global callers\n"
+                + "probe process(\"@STATE@\").function(\"ManProcessor::setState\").return {\n"
                 + "  callers[usymname(uaddr()), uaddr() == ustack(1)]++\n}\n"
-                + "probe end { foreach ([c, same] in callers) printf(\"%s %d %d\\n\", c, same, callers[c, same]) }\n",
-                Target.command("'" + state + "' < '" + man + "' > /dev/null"));
+                + "probe end { foreach ([c, same] in callers) printf(\"%s %d %d\\n\", c, same, callers[c, same]) }\n");
         assertThat(out).isEqualTo("IdleState::process(ManProcessor&, char const*) 1 1\n"
                 + "ChapterState::process(ManProcessor&, char const*) 1 2\n"
                 + "ParagraphState::process(ManProcessor&, char const*) 1 2\n");
