@@ -1,6 +1,7 @@
 package org.fleettap.agent.dwarf;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -10,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -87,6 +89,28 @@ final class DwarfFuzzTest {
         } catch (DwarfFormatException | LineNotFoundException e) {
             assertThat(e.getMessage()).as(what).isNotBlank().doesNotContain("\n");
         }
+    }
+
+    /**
+     * Regression (found by {@link #mutatedSections}): a path in .debug_line_str with a newline went verbatim into the
+     * "no source file matches" message, splitting it over two lines.
+     */
+    @Example
+    void pathWithANewlineIsEscapedInTheMessage() throws Exception {
+        Target target = TARGETS.stream().filter(t -> t.fixture().equals("lines-clang-O2")
+                && t.section().equals(".debug_line_str")).findFirst().orElseThrow();
+        byte[] mutant = new byte[target.bytes().length + 1];
+        mutant[0] = '\n';
+        System.arraycopy(target.bytes(), 0, mutant, 1, target.bytes().length);
+        LineStrings strings = new LineStrings(Optional.of(ByteBuffer.wrap(mutant)),
+                target.sections().section(".debug_str"), target.sections().section(".debug_str_offsets"));
+        LineTable table = LineTable.of(target.sections().section(".debug_line").orElseThrow(), strings, Map.of());
+
+        assertThatThrownBy(() -> new SourceLines(table).statements(LineSpec.parse("*@nosuchfile.c:25")))
+                .isInstanceOf(LineNotFoundException.class)
+                .hasMessageStartingWith("no source file matches nosuchfile.c; closest known files: ")
+                .hasMessageContaining("\\x0a/")
+                .hasMessageNotContaining("\n");
     }
 
     @Property
