@@ -8,6 +8,7 @@ import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -39,12 +40,7 @@ final class PerfRecordFuzzTest {
     }
 
     private static final List<Written> TEMPLATES = List.of(
-            new Written(RecordType.SAMPLE, RecordType.MISC_USER, 0, RingWriter.body()
-                    .u64(FULL_ID).u64(0x401136L).u32(1234).u32(1235).u64(987_654_321L).u64(0xdead0000L).u64(FULL_ID)
-                    .u64(77).u32(3).u32(0).u64(1).u64(3).u64(0xffffffff81000000L).u64(0x401136L).u64(0x401200L)
-                    .u32(12).bytes("tracepoint!".getBytes(StandardCharsets.US_ASCII)).u8(0)
-                    .u64(SampleType.REGS_ABI_64).u64(0x51).u64(0xd1).u64(0x7ffc0000L)
-                    .u64(16).bytes(new byte[16]).u64(12).u64(42).u64(0x1234).u64(9).u64(0x9000).toArray()),
+            new Written(RecordType.SAMPLE, RecordType.MISC_USER, 0, fullSample(12)),
             new Written(RecordType.SAMPLE, RecordType.MISC_USER, 0,
                     RingWriter.uprobeSample(UPROBE_ID, 10, 11, 5, 0, 0x51, 0xd1, 0x401000)),
             new Written(RecordType.COMM, RecordType.MISC_COMM_EXEC, 0, trailer(RingWriter.body().u32(200).u32(201)
@@ -54,6 +50,16 @@ final class PerfRecordFuzzTest {
                     .cstring("/bin/ls")).toArray()),
             new Written(RecordType.LOST, 0, 0, trailer(RingWriter.body().u64(FULL_ID).u64(3)).toArray()),
             new Written(RecordType.LOST_SAMPLES, 0, 0, trailer(RingWriter.body().u64(4)).toArray()));
+
+    /** A sample of every field the decoder lays out, with a 16-byte user stack copy of which {@code dyn} are valid. */
+    private static byte[] fullSample(long dyn) {
+        return RingWriter.body()
+                .u64(FULL_ID).u64(0x401136L).u32(1234).u32(1235).u64(987_654_321L).u64(0xdead0000L).u64(FULL_ID)
+                .u64(77).u32(3).u32(0).u64(1).u64(3).u64(0xffffffff81000000L).u64(0x401136L).u64(0x401200L)
+                .u32(12).bytes("tracepoint!".getBytes(StandardCharsets.US_ASCII)).u8(0)
+                .u64(SampleType.REGS_ABI_64).u64(0x51).u64(0xd1).u64(0x7ffc0000L)
+                .u64(16).bytes(new byte[16]).u64(dyn).u64(42).u64(0x1234).u64(9).u64(0x9000).toArray();
+    }
 
     private static RingWriter.Body trailer(RingWriter.Body b) {
         return b.sampleId(FULL, 100, 101, 5_000, FULL_ID, 77, 3);
@@ -90,6 +96,26 @@ final class PerfRecordFuzzTest {
         assertThat(delivered[0] + counters.malformed + counters.unknownTypes)
                 .as("records delivered or skipped of %d written, %d corruptions", written, corruptions.size())
                 .isLessThanOrEqualTo(written);
+    }
+
+    /**
+     * Regression (found by {@link #garbledRecords}): a sample whose dyn_size claimed more valid stack bytes (28) than
+     * were copied (16) was delivered as it was; it is malformed, skipped and counted.
+     */
+    @Example
+    void stackDynSizeAboveTheCopyIsMalformed() {
+        IdRegistry registry = new IdRegistry();
+        registry.register(FULL_ID, SampleFormat.of(FULL, REGS, true), 1);
+        RecordCounters counters = new RecordCounters();
+        RingWriter w = RingWriter.pages(1, false);
+        w.append(RecordType.SAMPLE, RecordType.MISC_USER, fullSample(28))
+                .append(RecordType.SAMPLE, RecordType.MISC_USER, fullSample(16)).publish();
+        List<Long> dynSizes = new ArrayList<>();
+
+        new RingBuffer(w.region, RingWriter.PAGE, registry, counters).drain(r -> dynSizes.add(r.userStackDynSize()));
+
+        assertThat(dynSizes).containsExactly(16L);
+        assertThat(counters.malformed).isEqualTo(1);
     }
 
     /** Every variable-length part of a delivered record lies inside it; reading every field throws nothing. */
