@@ -59,7 +59,8 @@ final class DwarfFuzzTest {
     }
 
     @Property
-    void mutatedSections(@ForAll("targets") Target target, @ForAll("edits") List<Mutation> edits) throws Exception {
+    void mutatedSections(@ForAll("targets") Target target,
+            @ForAll(supplier = Mutation.Edits.class) List<Mutation> edits) throws Exception {
         byte[] mutant = Mutation.applyAll(target.bytes(), edits);
         String what = target + " " + edits;
         CorruptDebugInfoTest.exercise(target.sections(), Map.of(target.section(), ByteBuffer.wrap(mutant)), what);
@@ -127,10 +128,5 @@ final class DwarfFuzzTest {
     @Provide
     Arbitrary<Target> targets() {
         return Arbitraries.of(TARGETS);
-    }
-
-    @Provide
-    Arbitrary<List<Mutation>> edits() {
-        return Mutation.lists(6);
     }
 }

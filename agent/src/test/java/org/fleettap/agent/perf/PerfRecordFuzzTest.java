@@ -22,13 +22,10 @@ import org.fleettap.agent.testing.Mutation;
  * Tries: {@code -Dfuzz.tries} (docs/fuzzing.md).
  */
 final class PerfRecordFuzzTest {
-    private static final long FULL_ID = 7;
+    private static final long FULL_ID = PerfRecordTest.ID;
     private static final long UPROBE_ID = 21;
-    private static final long FULL = SampleType.IDENTIFIER | SampleType.IP | SampleType.TID | SampleType.TIME
-            | SampleType.ADDR | SampleType.ID | SampleType.STREAM_ID | SampleType.CPU | SampleType.PERIOD
-            | SampleType.CALLCHAIN | SampleType.RAW | SampleType.REGS_USER | SampleType.STACK_USER
-            | SampleType.WEIGHT | SampleType.DATA_SRC | SampleType.TRANSACTION | SampleType.PHYS_ADDR;
-    private static final long REGS = X86Reg.mask(X86Reg.SI, X86Reg.DI, X86Reg.SP);
+    private static final long FULL = PerfRecordTest.FULL;
+    private static final long REGS = PerfRecordTest.REGS;
 
     /** A record to write: type, misc, the size its header declares (0: the true size), and its body. */
     record Written(int type, int misc, int declaredSize, byte[] body) {

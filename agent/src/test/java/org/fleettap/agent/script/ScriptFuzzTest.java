@@ -101,7 +101,8 @@ final class ScriptFuzzTest {
 
     /** Front end only: compiling resolves the examples' probe points in real binaries, too slow per try. */
     @Property
-    void mutatedExamples(@ForAll("examples") String example, @ForAll("edits") List<Mutation> edits) {
+    void mutatedExamples(@ForAll("examples") String example,
+            @ForAll(supplier = Mutation.Edits.class) List<Mutation> edits) {
         byte[] mutated = Mutation.applyAll(example.getBytes(StandardCharsets.UTF_8), edits);
         compilesOrExplains(new String(mutated, StandardCharsets.UTF_8), false);
     }
@@ -115,10 +116,5 @@ final class ScriptFuzzTest {
     @Provide
     Arbitrary<String> examples() {
         return Arbitraries.of(EXAMPLE_TEXTS);
-    }
-
-    @Provide
-    Arbitrary<List<Mutation>> edits() {
-        return Mutation.lists(6);
     }
 }

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.List;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ArbitrarySupplier;
 import net.jqwik.api.Combinators;
 
 /**
@@ -31,6 +32,20 @@ public sealed interface Mutation {
     /** One to {@code max} edits of any kind. */
     static Arbitrary<List<Mutation>> lists(int max) {
         return any().list().ofMinSize(1).ofMaxSize(max);
+    }
+
+    /** For {@code @ForAll(supplier = Mutation.Edits.class) List<Mutation> edits}: one to six edits. */
+    final class Edits implements ArbitrarySupplier<List<Mutation>> {
+        @Override
+        public Arbitrary<List<Mutation>> get() {
+            return lists(6);
+        }
+    }
+
+    /** {@code [from, from + n)}: the part of a span of {@code length} bytes at {@code at} inside {@code in}. */
+    private static int[] span(byte[] in, int at, int length) {
+        int from = at % in.length;
+        return new int[] {from, Math.min(length, in.length - from)};
     }
 
     /** An edit of any kind, value writes and flips most often. */
@@ -99,8 +114,9 @@ public sealed interface Mutation {
             if (in.length == 0) {
                 return in;
             }
-            int from = at % in.length;
-            int n = Math.min(length, in.length - from);
+            int[] span = Mutation.span(in, at, length);
+            int from = span[0];
+            int n = span[1];
             byte[] out = new byte[in.length - n];
             System.arraycopy(in, 0, out, 0, from);
             System.arraycopy(in, from + n, out, from, in.length - from - n);
@@ -115,8 +131,9 @@ public sealed interface Mutation {
             if (in.length == 0) {
                 return in;
             }
-            int from = at % in.length;
-            int n = Math.min(length, in.length - from);
+            int[] span = Mutation.span(in, at, length);
+            int from = span[0];
+            int n = span[1];
             int where = to % (in.length + 1);
             byte[] out = new byte[in.length + n];
             System.arraycopy(in, 0, out, 0, where);

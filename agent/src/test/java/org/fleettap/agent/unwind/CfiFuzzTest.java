@@ -55,7 +55,8 @@ final class CfiFuzzTest {
     }
 
     @Property
-    void mutatedFrameSections(@ForAll("frames") Frames f, @ForAll("edits") List<Mutation> ehEdits,
+    void mutatedFrameSections(@ForAll("frames") Frames f,
+            @ForAll(supplier = Mutation.Edits.class) List<Mutation> ehEdits,
             @ForAll("hdrEdits") List<Mutation> hdrEdits) {
         CfiCorruptionTest.exercise(Mutation.applyAll(f.ehFrame(), ehEdits), Mutation.applyAll(f.hdr(), hdrEdits),
                 f.ehAddr(), f.hdrAddr(), f.pcs());
@@ -88,11 +89,6 @@ final class CfiFuzzTest {
     @Provide
     Arbitrary<Frames> frames() {
         return Arbitraries.of(FRAMES);
-    }
-
-    @Provide
-    Arbitrary<List<Mutation>> edits() {
-        return Mutation.lists(6);
     }
 
     @Provide
