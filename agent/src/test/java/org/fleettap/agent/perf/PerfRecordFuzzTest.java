@@ -12,6 +12,7 @@ import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.Tuple;
 import org.fleettap.agent.testing.Mutation;
 
 /**
@@ -150,8 +151,8 @@ final class PerfRecordFuzzTest {
         Arbitrary<Written> random = Combinators.combine(Arbitraries.integers().between(0, 24),
                 Arbitraries.integers().between(0, 0xffff), Arbitraries.bytes().array(byte[].class).ofMaxSize(256))
                 .as((type, misc, body) -> new Written(type, misc, 0, pad(body)));
-        return Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(4, mutated), net.jqwik.api.Tuple.of(1, resized),
-                net.jqwik.api.Tuple.of(1, random), net.jqwik.api.Tuple.of(2, Arbitraries.of(TEMPLATES)))
+        return Arbitraries.frequencyOf(Tuple.of(4, mutated), Tuple.of(1, resized),
+                Tuple.of(1, random), Tuple.of(2, Arbitraries.of(TEMPLATES)))
                 .list().ofMinSize(1).ofMaxSize(40);
     }
 

@@ -6,6 +6,7 @@ import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.ArbitrarySupplier;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Tuple;
 
 /**
  * One edit of a byte string for the fuzz tests: a flipped byte, an interesting value written over a field, a
@@ -42,10 +43,18 @@ public sealed interface Mutation {
         }
     }
 
-    /** {@code [from, from + n)}: the part of a span of {@code length} bytes at {@code at} inside {@code in}. */
-    private static int[] span(byte[] in, int at, int length) {
+    /** What an edit of one span does with bytes {@code [from, from + n)} of the input. */
+    interface SpanEdit {
+        byte[] apply(int from, int n);
+    }
+
+    /** Applies {@code edit} to the span of {@code length} bytes at {@code at} (modulo the length); empty stays empty. */
+    private static byte[] onSpan(byte[] in, int at, int length, SpanEdit edit) {
+        if (in.length == 0) {
+            return in;
+        }
         int from = at % in.length;
-        return new int[] {from, Math.min(length, in.length - from)};
+        return edit.apply(from, Math.min(length, in.length - from));
     }
 
     /** An edit of any kind, value writes and flips most often. */
@@ -53,13 +62,13 @@ public sealed interface Mutation {
         Arbitrary<Integer> at = Arbitraries.integers().greaterOrEqual(0);
         Arbitrary<Integer> span = Arbitraries.integers().between(1, 64);
         return Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(4, Combinators.combine(at, Arbitraries.integers().between(1, 255))
+                Tuple.of(4, Combinators.combine(at, Arbitraries.integers().between(1, 255))
                         .as(Flip::new)),
-                net.jqwik.api.Tuple.of(4, Combinators.combine(at, Arbitraries.of(1, 2, 4, 8), values())
+                Tuple.of(4, Combinators.combine(at, Arbitraries.of(1, 2, 4, 8), values())
                         .as(Write::new)),
-                net.jqwik.api.Tuple.of(1, at.map(Truncate::new)),
-                net.jqwik.api.Tuple.of(1, Combinators.combine(at, span).as(Delete::new)),
-                net.jqwik.api.Tuple.of(1, Combinators.combine(at, span, at).as(Duplicate::new)));
+                Tuple.of(1, at.map(Truncate::new)),
+                Tuple.of(1, Combinators.combine(at, span).as(Delete::new)),
+                Tuple.of(1, Combinators.combine(at, span, at).as(Duplicate::new)));
     }
 
     /** An interesting value, or any long. */
@@ -111,16 +120,12 @@ public sealed interface Mutation {
     record Delete(int at, int length) implements Mutation {
         @Override
         public byte[] apply(byte[] in) {
-            if (in.length == 0) {
-                return in;
-            }
-            int[] span = Mutation.span(in, at, length);
-            int from = span[0];
-            int n = span[1];
-            byte[] out = new byte[in.length - n];
-            System.arraycopy(in, 0, out, 0, from);
-            System.arraycopy(in, from + n, out, from, in.length - from - n);
-            return out;
+            return onSpan(in, at, length, (from, n) -> {
+                byte[] out = new byte[in.length - n];
+                System.arraycopy(in, 0, out, 0, from);
+                System.arraycopy(in, from + n, out, from, in.length - from - n);
+                return out;
+            });
         }
     }
 
@@ -128,18 +133,14 @@ public sealed interface Mutation {
     record Duplicate(int at, int length, int to) implements Mutation {
         @Override
         public byte[] apply(byte[] in) {
-            if (in.length == 0) {
-                return in;
-            }
-            int[] span = Mutation.span(in, at, length);
-            int from = span[0];
-            int n = span[1];
-            int where = to % (in.length + 1);
-            byte[] out = new byte[in.length + n];
-            System.arraycopy(in, 0, out, 0, where);
-            System.arraycopy(in, from, out, where, n);
-            System.arraycopy(in, where, out, where + n, in.length - where);
-            return out;
+            return onSpan(in, at, length, (from, n) -> {
+                int where = to % (in.length + 1);
+                byte[] out = new byte[in.length + n];
+                System.arraycopy(in, 0, out, 0, where);
+                System.arraycopy(in, from, out, where, n);
+                System.arraycopy(in, where, out, where + n, in.length - where);
+                return out;
+            });
         }
     }
 }
