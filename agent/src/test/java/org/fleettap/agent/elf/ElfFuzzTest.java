@@ -1,6 +1,7 @@
 package org.fleettap.agent.elf;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,6 +15,7 @@ import java.util.Map;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
+import net.jqwik.api.Example;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
@@ -130,6 +132,34 @@ final class ElfFuzzTest {
         byte[] ident = {0x7f, 'E', 'L', 'F', 2, 1, 1};
         System.arraycopy(ident, 0, elf, 0, Math.min(ident.length, elf.length));
         parsesOrRejects(elf);
+    }
+
+    /** USDT argument strings as compilers write them ({@code -4@-20(%rbp)}), garbled; SdtArgTest has the grammar. */
+    @Property
+    void sdtArguments(@ForAll("sdtArgs") String text) {
+        try {
+            SdtArg.parse(text);
+        } catch (ElfFormatException e) {
+            MalformedElfTest.assertOneLine(e, text);
+        }
+    }
+
+    /**
+     * Regression (found by {@link #sdtArguments}): the reason quoted the size prefix unescaped, so a newline in a
+     * note's argument string split the message.
+     */
+    @Example
+    void sdtArgumentReasonIsEscaped() {
+        assertThatThrownBy(() -> SdtArg.parse("\n@%rax")).isInstanceOf(ElfFormatException.class)
+                .hasMessage("cannot parse SDT argument '\\x0a@%rax': size prefix '\\x0a' is not one of 1, 2, 4, 8, 16");
+    }
+
+    @Provide
+    Arbitrary<String> sdtArgs() {
+        Arbitrary<String> pieces = Arbitraries.of("-", "4", "8", "1", "2", "16", "f", "@", "%", "rax", "eax", "ah",
+                "rbp", "rip", "r8", "r15d", "xmm0", "$", "0x", "-20", "(", ")", ",", "+", "foo", "\n", "\t", " ",
+                "\u00e9", "99999999999999999999", "*", ":");
+        return pieces.list().ofMaxSize(12).map(l -> String.join("", l));
     }
 
     @Provide
