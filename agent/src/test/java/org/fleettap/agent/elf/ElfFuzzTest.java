@@ -9,6 +9,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -95,7 +96,8 @@ final class ElfFuzzTest {
             ElfFile elf = ElfFile.parse(ByteBuffer.wrap(bytes));
             MalformedElfTest.exercise(elf);
             DwarfSections dwarf = new DwarfSections(elf);
-            for (String name : List.of(".debug_info", ".debug_line", ".debug_str", ".debug_abbrev")) {
+            for (String name : List.of(".debug_info", ".debug_line", ".debug_str", ".debug_abbrev",
+                    ".debug_line_str")) {
                 try {
                     dwarf.section(name);
                 } catch (DwarfFormatException e) {
@@ -122,6 +124,34 @@ final class ElfFuzzTest {
     @Property
     void byteMutations(@ForAll("binaries") String name, @ForAll("edits") List<Mutation> edits) {
         parsesOrRejects(Mutation.applyAll(BINARIES.get(name), edits));
+    }
+
+    /**
+     * The compressed debug sections of {@code loop-gz} (Elf64_Chdr and zlib stream) edited in place: the section keeps
+     * its size, and a shorter edit is padded with zeros. Decompression fails with a one-line error or succeeds.
+     */
+    @Property
+    void compressedSections(@ForAll("compressed") Section section,
+            @ForAll(supplier = Mutation.Edits.class) List<Mutation> edits) {
+        byte[] bytes = BINARIES.get("loop-gz").clone();
+        byte[] original = Arrays.copyOfRange(bytes, (int) section.offset(),
+                (int) (section.offset() + section.size()));
+        byte[] mutated = Mutation.applyAll(original, edits);
+        Arrays.fill(bytes, (int) section.offset(), (int) (section.offset() + section.size()), (byte) 0);
+        System.arraycopy(mutated, 0, bytes, (int) section.offset(), Math.min(mutated.length, original.length));
+        assertThat(parsesOrRejects(bytes)).as("only section contents changed").isTrue();
+    }
+
+    @Provide
+    Arbitrary<Section> compressed() {
+        try {
+            ElfFile elf = ElfFile.parse(ByteBuffer.wrap(BINARIES.get("loop-gz")));
+            List<Section> sections = elf.sections().stream().filter(s -> (s.flags() & 0x800) != 0).toList();
+            assertThat(sections).as("SHF_COMPRESSED sections of loop-gz").isNotEmpty();
+            return Arbitraries.of(sections);
+        } catch (ElfFormatException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Random bytes behind a valid ELF identification, so the header reader is passed. */
