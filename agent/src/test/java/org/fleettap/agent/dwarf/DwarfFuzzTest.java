@@ -114,6 +114,20 @@ final class DwarfFuzzTest {
                 .hasMessageNotContaining("\n");
     }
 
+    /**
+     * Regression (found by {@link #mutatedSections}): a DWARF 4 file name with a newline went verbatim into "file F
+     * names directory N of M". Messages of {@link DwarfFormatException} now escape control characters; the edits
+     * that found it are replayed as they were.
+     */
+    @Example
+    void fileNameWithANewlineInALineTableErrorIsEscaped() throws Exception {
+        assertThat(new DwarfFormatException(".debug_line+0x38: file \n../examples names directory 47 of 0"))
+                .hasMessage(".debug_line+0x38: file \\x0a../examples names directory 47 of 0");
+        Target target = TARGETS.stream().filter(t -> t.fixture().equals("loop-dwarf4")
+                && t.section().equals(".debug_line")).findFirst().orElseThrow();
+        mutatedSections(target, List.of(new Mutation.Duplicate(0, 11, 88), new Mutation.Duplicate(3869079, 4, 27)));
+    }
+
     @Property
     void randomLocationExpressions(@ForAll @Size(max = 64) byte[] bytes) {
         try {
