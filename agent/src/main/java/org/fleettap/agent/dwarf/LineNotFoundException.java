@@ -1,6 +1,7 @@
 package org.fleettap.agent.dwarf;
 
 import java.util.List;
+import org.fleettap.agent.elf.ElfFormatException;
 
 /**
  * A source line that names no code: the file is unknown ({@link #candidates()} lists the known files that look
@@ -51,7 +52,8 @@ public final class LineNotFoundException extends Exception {
         if (kind == Kind.NO_FILE) {
             return "no source file matches " + spec.file()
                     + (candidates.isEmpty() ? "; there is no line information"
-                            : "; closest known files: " + String.join(", ", candidates));
+                            : "; closest known files: " + String.join(", ",
+                                    candidates.stream().map(ElfFormatException::printable).toList()));
         }
         if (nearest.isEmpty()) {
             return "no code at " + where + "; " + (spec.anyFunction() ? spec.file()

@@ -28,7 +28,7 @@ public final class ElfFiles {
         try {
             return ElfFile.parse(mapped);
         } catch (ElfFormatException e) {
-            throw new ElfFormatException(path + ": " + e.getMessage(), e);
+            throw e.in(path.toString());
         }
     }
 }

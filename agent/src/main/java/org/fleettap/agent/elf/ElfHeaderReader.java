@@ -22,7 +22,7 @@ final class ElfHeaderReader {
     static Header header(ElfBytes bytes) throws ElfFormatException {
         if (bytes.size() < 4 || bytes.u8(0) != 0x7f || bytes.u8(1) != 'E' || bytes.u8(2) != 'L'
                 || bytes.u8(3) != 'F') {
-            throw new ElfFormatException("not an ELF file");
+            throw ElfFormatException.notElf();
         }
         if (bytes.size() < 16) {
             throw new ElfFormatException("truncated: ELF identification needs 16 bytes, file has " + bytes.size());

@@ -18,8 +18,9 @@ final class SdtArgParser {
         try {
             return parseOrThrow(text);
         } catch (IllegalArgumentException e) {
+            // The reason quotes parts of the argument (the file's text): escaped like the argument itself.
             throw new ElfFormatException("cannot parse SDT argument '" + ElfFormatException.printable(text) + "': "
-                    + e.getMessage(), e);
+                    + ElfFormatException.printable(e.getMessage()), e);
         }
     }
 

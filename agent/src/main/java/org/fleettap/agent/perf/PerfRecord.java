@@ -267,6 +267,10 @@ public final class PerfRecord {
                 }
                 stackDynSize = b.getLong(p);
                 p += 8;
+                if (stackDynSize < 0 || stackDynSize > n) {
+                    // The kernel never reports more valid bytes than it copied.
+                    return SKIP_MALFORMED;
+                }
             }
         }
         if ((t & SUFFIX) != 0) {

@@ -48,7 +48,12 @@ public final class ModuleCache {
             Optional<ElfFile> prev = files.putIfAbsent(key, elf);
             return prev != null ? prev : elf;
         } catch (ElfFormatException e) {
-            log.debug("not symbolizing {}: {}", path, e.getMessage());
+            // Processes map data files too (locale archives, caches): only a damaged ELF file is worth a warning.
+            if (e.isNotElf()) {
+                log.debug("not symbolizing {}: {}", path, e.getMessage());
+            } else {
+                log.warn("corrupt ELF file, not symbolizing it: {}", e.getMessage());
+            }
             files.putIfAbsent(key, Optional.empty());
             return Optional.empty();
         } catch (IOException e) {

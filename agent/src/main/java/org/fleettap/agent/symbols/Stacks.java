@@ -2,6 +2,7 @@ package org.fleettap.agent.symbols;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
 import java.util.Optional;
 import org.fleettap.agent.dwarf.DwarfFormatException;
 import org.fleettap.agent.elf.ElfFile;
@@ -65,16 +66,19 @@ public final class Stacks {
 
     private Optional<Module> module(int pid, long address) {
         return modules.find(pid, address).flatMap(m -> modules.cache().elf(m.path()).flatMap(elf ->
-                cfi(elf).map(cfi -> new Module(m.path().toString(), cfi, m.bias()))));
+                cfi(elf, m.path()).map(cfi -> new Module(m.path().toString(), cfi, m.bias()))));
     }
 
-    /** The module's CFI, read once per build-id; empty (the unwind stops there) when it cannot be read. */
-    private Optional<CallFrameInfo> cfi(ElfFile elf) {
+    /**
+     * The module's CFI, read once per build-id; empty (the unwind stops there) when it cannot be read, which is
+     * warned about once, naming the file.
+     */
+    private Optional<CallFrameInfo> cfi(ElfFile elf, Path path) {
         return modules.cache().derived(elf, "cfi", e -> {
             try {
                 return Optional.of(CallFrameInfo.of(e));
             } catch (DwarfFormatException ex) {
-                log.debug("no usable CFI: {}", ex.getMessage());
+                log.warn("{}: call frame information unreadable, stacks stop in it: {}", path, ex.getMessage());
                 return Optional.<CallFrameInfo>empty();
             }
         });

@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.fleettap.agent.dwarf.DwarfFormatException;
 import org.fleettap.agent.dwarf.DwarfReader;
+import org.fleettap.agent.elf.ElfFormatException;
 
 /**
  * One CFI section, {@code .eh_frame} or {@code .debug_frame}, parsed lazily from bytes: entries are decoded when
@@ -213,7 +214,7 @@ final class FrameSection {
         }
         String aug = body.cstring();
         if (aug.length() > MAX_AUGMENTATION) {
-            throw body.error(versionAt, "implausible augmentation \"" + printable(aug) + "\"");
+            throw body.error(versionAt, "implausible augmentation \"" + ElfFormatException.printable(aug) + "\"");
         }
         int addressSize = 8;
         if (aug.contains("eh")) {
@@ -267,7 +268,8 @@ final class FrameSection {
                 }
             }
         } else if (!aug.isEmpty() && !aug.equals("eh")) {
-            throw body.error(versionAt, "unknown augmentation \"" + printable(aug) + "\" without 'z'");
+            throw body.error(versionAt, "unknown augmentation \"" + ElfFormatException.printable(aug)
+                    + "\" without 'z'");
         }
         return new Cie(off, version, aug, addressSize, codeAlign, dataAlign, (int) ra, augData, fdeEncoding,
                 lsdaEncoding, signal, body.position(), body.end());
@@ -306,13 +308,5 @@ final class FrameSection {
             return id == 0;
         }
         return dwarf64 ? id == -1L : id == 0xffffffffL;
-    }
-
-    private static String printable(String s) {
-        StringBuilder b = new StringBuilder();
-        for (char c : s.toCharArray()) {
-            b.append(c >= 0x20 && c < 0x7f ? String.valueOf(c) : String.format("\\x%02x", (int) c));
-        }
-        return b.toString();
     }
 }

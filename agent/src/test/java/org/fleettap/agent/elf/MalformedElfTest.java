@@ -197,7 +197,7 @@ final class MalformedElfTest {
     }
 
     /** Calls everything that reads the file. */
-    private static void exercise(ElfFile elf) throws ElfFormatException {
+    static void exercise(ElfFile elf) throws ElfFormatException {
         assertThat(elf.symbols()).hasSizeGreaterThanOrEqualTo(elf.functions().size());
         elf.functionNames().forEach(elf::functionsNamed);
         elf.buildId();
@@ -215,7 +215,7 @@ final class MalformedElfTest {
         elf.sdtNotes();
     }
 
-    private static void assertOneLine(ElfFormatException e, String what) {
+    static void assertOneLine(ElfFormatException e, String what) {
         assertThat(e.getMessage()).as(what).isNotBlank().doesNotContain("\n").doesNotContain("\r");
     }
 

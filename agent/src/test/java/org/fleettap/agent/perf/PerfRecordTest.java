@@ -11,12 +11,12 @@ import org.junit.jupiter.api.Test;
 
 /** Decoding of each record type, from bytes laid out as the kernel writes them. */
 class PerfRecordTest {
-    private static final long ID = 7;
-    private static final long FULL = SampleType.IDENTIFIER | SampleType.IP | SampleType.TID | SampleType.TIME
+    static final long ID = 7;
+    static final long FULL = SampleType.IDENTIFIER | SampleType.IP | SampleType.TID | SampleType.TIME
             | SampleType.ADDR | SampleType.ID | SampleType.STREAM_ID | SampleType.CPU | SampleType.PERIOD
             | SampleType.CALLCHAIN | SampleType.RAW | SampleType.REGS_USER | SampleType.STACK_USER
             | SampleType.WEIGHT | SampleType.DATA_SRC | SampleType.TRANSACTION | SampleType.PHYS_ADDR;
-    private static final long REGS = X86Reg.mask(X86Reg.SI, X86Reg.DI, X86Reg.SP);
+    static final long REGS = X86Reg.mask(X86Reg.SI, X86Reg.DI, X86Reg.SP);
     private static final SampleFormat FULL_FORMAT = SampleFormat.of(FULL, REGS, true);
 
     private final IdRegistry registry = new IdRegistry();

@@ -54,7 +54,7 @@ class CfiCorruptionTest {
     }
 
     /** Parses everything and unwinds a little; returns 1 if some step reported a format error. */
-    private static int exercise(byte[] eh, byte[] hdr, long ehAddr, long hdrAddr, long[] pcs) {
+    static int exercise(byte[] eh, byte[] hdr, long ehAddr, long hdrAddr, long[] pcs) {
         int errors = 0;
         FrameSection s;
         try {
@@ -91,7 +91,7 @@ class CfiCorruptionTest {
         return errors;
     }
 
-    private static byte[] bytes(ByteBuffer b) {
+    static byte[] bytes(ByteBuffer b) {
         byte[] out = new byte[b.remaining()];
         b.duplicate().get(out);
         return out;
