@@ -162,7 +162,7 @@ public final class ProbeResolver {
             }
             String pretty = Demangler.functionName(s.name()).orElse(s.name());
             names.add(pretty);
-            if ((glob.matches(s.name()) || glob.matches(pretty)) && (file == null || inFile(lines, s.value(), file))) {
+            if ((glob.matches(s.name()) || glob.matches(pretty)) && (file == null || inFile(binary, lines, s.value(), file))) {
                 byAddress.putIfAbsent(s.value(), pretty);
             }
         }
@@ -178,12 +178,12 @@ public final class ProbeResolver {
         return sites;
     }
 
-    private static boolean inFile(LineTable lines, long address, String file) throws ProbeException {
+    private static boolean inFile(Path binary, LineTable lines, long address, String file) throws ProbeException {
         try {
             Optional<LineRow> row = lines.lookup(address);
             return row.isPresent() && fileMatches(row.get().file(), file);
         } catch (DwarfFormatException e) {
-            throw new ProbeException("reading line table: " + e.getMessage(), e);
+            throw new ProbeException(binary + ": reading its line table: " + e.getMessage(), e);
         }
     }
 
