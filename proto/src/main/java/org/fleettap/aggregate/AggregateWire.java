@@ -1,10 +1,7 @@
 package org.fleettap.aggregate;
 
-import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
-import java.io.IOException;
-import java.util.Arrays;
 
 /**
  * The fields of one {@code fleettap.v1.Aggregate} message as read from its bytes, before they are
@@ -34,16 +31,41 @@ final class AggregateWire {
     private static final int BUCKET_COUNT = tag(2, WireFormat.WIRETYPE_VARINT);
     private static final int BUCKET_COUNTS_PACKED = tag(2, WireFormat.WIRETYPE_LENGTH_DELIMITED);
 
-    /** A growable list of longs. */
+    private static final long[] NONE = new long[0];
+
+    /**
+     * A list of longs: a packed list (the usual encoding) is counted first and read into an array
+     * of its exact size, which the aggregate then keeps; unpacked values grow it.
+     */
     static final class Longs {
-        long[] values = new long[8];
+        long[] values = NONE;
         int size;
 
         void add(long v) {
             if (size == values.length) {
-                values = Arrays.copyOf(values, size * 2);
+                values = java.util.Arrays.copyOf(values, Math.max(8, size * 2));
             }
             values[size++] = v;
+        }
+
+        void addPacked(WireReader in) throws InvalidProtocolBufferException {
+            int n = in.length();
+            int end = in.position() + n;
+            int count = in.countVarints(n);
+            if (size + count > values.length) {
+                values = java.util.Arrays.copyOf(values, size + count);
+            }
+            while (in.position() < end) {
+                values[size++] = in.varint();
+            }
+            if (in.position() != end) {
+                throw new InvalidProtocolBufferException("a packed list's last number runs past its end");
+            }
+        }
+
+        /** The values in an array of exactly {@link #size} (this list's own when it fits). */
+        long[] toArray() {
+            return size == values.length ? values : java.util.Arrays.copyOf(values, size);
         }
     }
 
@@ -76,91 +98,74 @@ final class AggregateWire {
     /** Reads the message {@code bytes[offset, offset + length)}. */
     static AggregateWire read(byte[] bytes, int offset, int length) throws InvalidProtocolBufferException {
         AggregateWire w = new AggregateWire();
-        CodedInputStream in = CodedInputStream.newInstance(bytes, offset, length);
-        try {
-            w.readAggregate(in);
-        } catch (InvalidProtocolBufferException e) {
-            throw e;
-        } catch (IOException e) {
-            throw new InvalidProtocolBufferException(e);
-        }
+        w.readAggregate(new WireReader(bytes, offset, length));
         return w;
     }
 
-    private void readAggregate(CodedInputStream in) throws IOException {
-        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+    private void readAggregate(WireReader in) throws InvalidProtocolBufferException {
+        for (int tag = in.tag(); tag != 0; tag = in.tag()) {
             if (tag == COUNT) {
-                count = in.readUInt64();
+                count = in.varint();
             } else if (tag == SUM) {
-                sum = in.readSInt64();
+                sum = decodeZigZag(in.varint());
             } else if (tag == MIN) {
-                min = in.readSInt64();
+                min = decodeZigZag(in.varint());
                 hasMin = true;
             } else if (tag == MAX) {
-                max = in.readSInt64();
+                max = decodeZigZag(in.varint());
                 hasMax = true;
             } else if (tag == LOG2_FIRST) {
-                log2First = in.readSInt32();
+                log2First = (int) decodeZigZag(in.varint() & 0xFFFFFFFFL);
             } else if (tag == LOG2_COUNT) {
-                log2Counts.add(in.readUInt64());
+                log2Counts.add(in.varint());
             } else if (tag == LOG2_COUNTS_PACKED) {
-                readPacked(in, log2Counts);
+                log2Counts.addPacked(in);
             } else if (tag == QUANTILES) {
                 hasQuantiles = true;
-                int limit = in.pushLimit(in.readRawVarint32());
-                readSketch(in);
-                in.popLimit(limit);
+                int n = in.length();
+                readSketch(new WireReader(in.bytes(), in.position(), n));
+                in.skipBytes(n);
             } else {
-                skip(in, tag);
+                in.skip(tag);
             }
         }
     }
 
-    private void readSketch(CodedInputStream in) throws IOException {
-        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+    private void readSketch(WireReader in) throws InvalidProtocolBufferException {
+        for (int tag = in.tag(); tag != 0; tag = in.tag()) {
             if (tag == DIGITS) {
-                digits = in.readUInt32();
+                digits = (int) in.varint();
             } else if (tag == NON_NEGATIVE) {
                 readBuckets(in, nonNegative);
             } else if (tag == NEGATIVE) {
                 readBuckets(in, negative);
             } else {
-                skip(in, tag);
+                in.skip(tag);
             }
         }
     }
 
-    private static void readBuckets(CodedInputStream in, Buckets b) throws IOException {
+    private static void readBuckets(WireReader outer, Buckets b) throws InvalidProtocolBufferException {
         b.present = true;
-        int limit = in.pushLimit(in.readRawVarint32());
-        for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+        int n = outer.length();
+        WireReader in = new WireReader(outer.bytes(), outer.position(), n);
+        outer.skipBytes(n);
+        for (int tag = in.tag(); tag != 0; tag = in.tag()) {
             if (tag == DELTA) {
-                b.deltas.add(in.readUInt64());
+                b.deltas.add(in.varint());
             } else if (tag == DELTAS_PACKED) {
-                readPacked(in, b.deltas);
+                b.deltas.addPacked(in);
             } else if (tag == BUCKET_COUNT) {
-                b.counts.add(in.readUInt64());
+                b.counts.add(in.varint());
             } else if (tag == BUCKET_COUNTS_PACKED) {
-                readPacked(in, b.counts);
+                b.counts.addPacked(in);
             } else {
-                skip(in, tag);
+                in.skip(tag);
             }
         }
-        in.popLimit(limit);
     }
 
-    private static void readPacked(CodedInputStream in, Longs into) throws IOException {
-        int limit = in.pushLimit(in.readRawVarint32());
-        while (in.getBytesUntilLimit() > 0) {
-            into.add(in.readUInt64());
-        }
-        in.popLimit(limit);
-    }
-
-    /** Skips an unknown field; an end-group tag where no group was opened is malformed. */
-    static void skip(CodedInputStream in, int tag) throws IOException {
-        if (!in.skipField(tag)) {
-            throw new InvalidProtocolBufferException("Protocol message end-group tag did not match expected tag.");
-        }
+    private static long decodeZigZag(long n) {
+        return (n >>> 1) ^ -(n & 1);
     }
 }

@@ -2,6 +2,7 @@ package org.fleettap.collector.ingest;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.BindableService;
+import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
@@ -82,7 +83,10 @@ public final class IngestServiceImpl implements BindableService, AutoCloseable {
         @Override
         public WireBatch parse(InputStream stream) {
             try (stream) {
-                return WireBatch.decode(stream.readAllBytes());
+                // gRPC's message streams know their length: read them into an array of that size at once.
+                byte[] bytes = stream instanceof KnownLength ? stream.readNBytes(stream.available())
+                        : stream.readAllBytes();
+                return WireBatch.decode(bytes);
             } catch (InvalidProtocolBufferException e) {
                 throw Status.INTERNAL.withDescription("Invalid protobuf byte sequence").withCause(e)
                         .asRuntimeException();

@@ -4,9 +4,6 @@ import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -14,6 +11,7 @@ import java.util.List;
 import java.util.Set;
 import org.fleettap.aggregate.InvalidAggregateException;
 import org.fleettap.aggregate.MergeableAggregate;
+import org.fleettap.aggregate.WireReader;
 import org.fleettap.proto.v1.AggregateDelta;
 import org.fleettap.proto.v1.Batch;
 import org.fleettap.proto.v1.LossCounters;
@@ -100,7 +98,7 @@ final class BatchDecoder {
         f.serializedSize = bytes.length;
         List<RawDelta> raw = new ArrayList<>();
         OrderedKey.Writer tuples = new OrderedKey.Writer(256);
-        Wire in = new Wire(bytes, 0, bytes.length);
+        WireReader in = new WireReader(bytes, 0, bytes.length);
         for (int tag = in.tag(); tag != 0; tag = in.tag()) {
             switch (tag) {
                 case HOST_ID -> f.hostId = in.string();
@@ -110,18 +108,18 @@ final class BatchDecoder {
                 case WINDOW_END -> f.windowEnd = in.varint();
                 case AGGREGATES -> {
                     int n = in.length();
-                    raw.add(readDelta(bytes, in.pos, n, tuples, raw.isEmpty() ? null : raw.get(raw.size() - 1)));
-                    in.pos += n;
+                    raw.add(readDelta(bytes, in.position(), n, tuples, raw.isEmpty() ? null : raw.get(raw.size() - 1)));
+                    in.skipBytes(n);
                 }
                 case OUTPUT -> {
                     int n = in.length();
-                    f.output.add(OutputLine.parseFrom(ByteBuffer.wrap(bytes, in.pos, n)));
-                    in.pos += n;
+                    f.output.add(OutputLine.parseFrom(ByteBuffer.wrap(bytes, in.position(), n)));
+                    in.skipBytes(n);
                 }
                 case LOSSES -> {
                     int n = in.length();
-                    readLosses(new Wire(bytes, in.pos, n), f);
-                    in.pos += n;
+                    readLosses(new WireReader(bytes, in.position(), n), f);
+                    in.skipBytes(n);
                 }
                 case SPOOL_DROPPED -> f.spoolDroppedBatches = in.varint();
                 case FINAL_BATCH -> f.finalBatch = in.varint() != 0;
@@ -244,37 +242,37 @@ final class BatchDecoder {
         int aggregateLength = 0;
         byte[] aggregateMerged = null;
         int aggregates = 0;
-        Wire in = new Wire(bytes, from, length);
+        WireReader in = new WireReader(bytes, from, length);
         for (int tag = in.tag(); tag != 0; tag = in.tag()) {
             switch (tag) {
                 case DELTA_NAME -> {
                     int n = in.length();
-                    if (previous != null && sameUtf8(previous.name, bytes, in.pos, n)) {
+                    if (previous != null && sameUtf8(previous.name, bytes, in.position(), n)) {
                         // The deltas of a batch mostly share their name: one String for them all.
                         d.name = previous.name;
-                        in.pos += n;
+                        in.skipBytes(n);
                     } else {
                         d.name = in.string(n);
                     }
                 }
                 case DELTA_KEY -> {
                     int n = in.length();
-                    readKeyPart(new Wire(bytes, in.pos, n), d, tuples);
-                    in.pos += n;
+                    readKeyPart(new WireReader(bytes, in.position(), n), d, tuples);
+                    in.skipBytes(n);
                 }
                 case DELTA_AGGREGATE -> {
                     int n = in.length();
                     if (aggregates++ == 0) {
-                        aggregateFrom = in.pos;
+                        aggregateFrom = in.position();
                         aggregateLength = n;
                     } else {
                         // A message field that occurs twice is the merge of both: its bytes concatenated.
                         byte[] before = aggregateMerged != null ? aggregateMerged
                                 : Arrays.copyOfRange(bytes, aggregateFrom, aggregateFrom + aggregateLength);
                         aggregateMerged = Arrays.copyOf(before, before.length + n);
-                        System.arraycopy(bytes, in.pos, aggregateMerged, before.length, n);
+                        System.arraycopy(bytes, in.position(), aggregateMerged, before.length, n);
                     }
-                    in.pos += n;
+                    in.skipBytes(n);
                 }
                 default -> in.skip(tag);
             }
@@ -292,7 +290,7 @@ final class BatchDecoder {
         return d;
     }
 
-    private static void readKeyPart(Wire in, RawDelta d, OrderedKey.Writer tuples)
+    private static void readKeyPart(WireReader in, RawDelta d, OrderedKey.Writer tuples)
             throws InvalidProtocolBufferException {
         int kind = 0;
         long intValue = 0;
@@ -306,9 +304,9 @@ final class BatchDecoder {
                 }
                 case KEY_STRING -> {
                     stringLength = in.length();
-                    stringFrom = in.pos;
+                    stringFrom = in.position();
                     in.requireUtf8(stringFrom, stringLength);
-                    in.pos += stringLength;
+                    in.skipBytes(stringLength);
                     kind = KEY_STRING;
                 }
                 default -> in.skip(tag);
@@ -318,7 +316,7 @@ final class BatchDecoder {
         if (kind == KEY_INT) {
             tuples.putByte(OrderedKey.TAG_INT).putLong(intValue);
         } else if (kind == KEY_STRING) {
-            tuples.putByte(OrderedKey.TAG_STRING).putUtf8(in.bytes, stringFrom, stringLength);
+            tuples.putByte(OrderedKey.TAG_STRING).putUtf8(in.bytes(), stringFrom, stringLength);
             if (stringLength > MAX_KEY_STRING_BYTES && d.badPart < 0) {
                 d.badPart = index;
                 d.badPartProblem = "is longer than " + MAX_KEY_STRING_BYTES + " bytes";
@@ -329,7 +327,7 @@ final class BatchDecoder {
         }
     }
 
-    private static void readLosses(Wire in, Fields f) throws InvalidProtocolBufferException {
+    private static void readLosses(WireReader in, Fields f) throws InvalidProtocolBufferException {
         for (int tag = in.tag(); tag != 0; tag = in.tag()) {
             switch (tag) {
                 case LOSSES_RECORDS -> f.recordsLost = in.varint();
@@ -349,119 +347,6 @@ final class BatchDecoder {
             }
         }
         return true;
-    }
-
-    /** Protobuf's wire format over {@code bytes[pos, limit)}. */
-    private static final class Wire {
-        final byte[] bytes;
-        int pos;
-        final int limit;
-
-        Wire(byte[] bytes, int from, int length) {
-            this.bytes = bytes;
-            this.pos = from;
-            this.limit = from + length;
-        }
-
-        /** The next field's tag, 0 at the end. */
-        int tag() throws InvalidProtocolBufferException {
-            if (pos == limit) {
-                return 0;
-            }
-            int tag = (int) varint();
-            if ((tag >>> 3) == 0) {
-                throw new InvalidProtocolBufferException("Protocol message contained an invalid tag (zero).");
-            }
-            return tag;
-        }
-
-        long varint() throws InvalidProtocolBufferException {
-            long v = 0;
-            for (int shift = 0; shift < 64; shift += 7) {
-                if (pos >= limit) {
-                    throw truncated();
-                }
-                byte b = bytes[pos++];
-                v |= (long) (b & 0x7F) << shift;
-                if (b >= 0) {
-                    return v;
-                }
-            }
-            throw new InvalidProtocolBufferException("CodedInputStream encountered a malformed varint.");
-        }
-
-        /** A length-delimited field's length, checked against what is left. */
-        int length() throws InvalidProtocolBufferException {
-            int n = (int) varint();
-            if (n < 0) {
-                throw new InvalidProtocolBufferException("CodedInputStream encountered an embedded string or message"
-                        + " which claimed to have negative size.");
-            }
-            if (n > limit - pos) {
-                throw truncated();
-            }
-            return n;
-        }
-
-        String string() throws InvalidProtocolBufferException {
-            return string(length());
-        }
-
-        /** The UTF-8 string of the next {@code n} bytes. */
-        String string(int n) throws InvalidProtocolBufferException {
-            requireUtf8(pos, n);
-            String s = new String(bytes, pos, n, StandardCharsets.UTF_8);
-            pos += n;
-            return s;
-        }
-
-        void requireUtf8(int from, int n) throws InvalidProtocolBufferException {
-            for (int i = from; i < from + n; i++) {
-                if (bytes[i] < 0) {
-                    try {
-                        StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                                .onUnmappableCharacter(CodingErrorAction.REPORT)
-                                .decode(ByteBuffer.wrap(bytes, from, n));
-                        return;
-                    } catch (CharacterCodingException e) {
-                        throw new InvalidProtocolBufferException("Protocol message had invalid UTF-8.");
-                    }
-                }
-            }
-        }
-
-        void skip(int tag) throws InvalidProtocolBufferException {
-            switch (tag & 7) {
-                case 0 -> varint();
-                case 1 -> advance(8);
-                case 2 -> advance(length());
-                case 3 -> {
-                    int end = (tag & ~7) | 4;
-                    for (int t = tag(); t != end; t = tag()) {
-                        if (t == 0) {
-                            throw truncated();
-                        }
-                        skip(t);
-                    }
-                }
-                case 5 -> advance(4);
-                default -> throw new InvalidProtocolBufferException(
-                        "Protocol message end-group tag did not match expected tag.");
-            }
-        }
-
-        private void advance(int n) throws InvalidProtocolBufferException {
-            if (n > limit - pos) {
-                throw truncated();
-            }
-            pos += n;
-        }
-
-        private static InvalidProtocolBufferException truncated() {
-            return new InvalidProtocolBufferException("While parsing a protocol message, the input ended unexpectedly"
-                    + " in the middle of a field.  This could mean either that the input has been truncated or that an"
-                    + " embedded message misreported its own length.");
-        }
     }
 
     /** Length of {@code s} in UTF-8, without encoding it. */
