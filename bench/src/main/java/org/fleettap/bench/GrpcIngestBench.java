@@ -50,6 +50,8 @@ public final class GrpcIngestBench {
     private final String sendersCpus = System.getProperty("senders.cpus", "");
     private final Path work;
     private final List<List<AggregateDelta>> deltas = new ArrayList<>();
+    /** The threads {@link #send} started, submitting the fleet's batches. */
+    private final List<Thread> submitters = new ArrayList<>();
 
     private GrpcIngestBench(Path work) {
         this.work = work;
@@ -81,6 +83,9 @@ public final class GrpcIngestBench {
                 throw new IllegalStateException("expected go");
             }
             List<GrpcTransport> ts = bench.send(Path.of(args[1]), args[0]);
+            for (Thread t : bench.submitters) {
+                t.join();
+            }
             bench.closeAll(ts);
             System.out.println("done");
             System.out.flush();
@@ -216,6 +221,7 @@ public final class GrpcIngestBench {
                 }
             }, "bench-submit-" + p);
             submitter.start();
+            submitters.add(submitter);
         }
         return ts;
     }
