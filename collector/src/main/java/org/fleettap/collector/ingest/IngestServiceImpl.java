@@ -84,8 +84,15 @@ public final class IngestServiceImpl implements BindableService, AutoCloseable {
         public WireBatch parse(InputStream stream) {
             try (stream) {
                 // gRPC's message streams know their length: read them into an array of that size at once.
-                byte[] bytes = stream instanceof KnownLength ? stream.readNBytes(stream.available())
-                        : stream.readAllBytes();
+                byte[] bytes;
+                if (stream instanceof KnownLength) {
+                    bytes = new byte[stream.available()];
+                    if (stream.readNBytes(bytes, 0, bytes.length) != bytes.length || stream.read() != -1) {
+                        throw new IOException("the message is not as long as its stream said");
+                    }
+                } else {
+                    bytes = stream.readAllBytes();
+                }
                 return WireBatch.decode(bytes);
             } catch (InvalidProtocolBufferException e) {
                 throw Status.INTERNAL.withDescription("Invalid protobuf byte sequence").withCause(e)
