@@ -87,7 +87,7 @@ public final class GrpcIngestBench {
                 t.join();
             }
             bench.closeAll(ts);
-            System.out.println("done");
+            System.out.println("done " + processCpuNanos());
             System.out.flush();
         }
     }
@@ -136,11 +136,14 @@ public final class GrpcIngestBench {
                 closeAll(ts);
                 double childCpu = 0;
                 if (child != null) {
-                    expectLine(childOut, "done");
+                    String done = childOut.readLine();
+                    if (done == null || !done.startsWith("done ")) {
+                        throw new IllegalStateException("the senders' JVM said " + done + ", expected done");
+                    }
+                    childCpu = Long.parseLong(done.substring("done ".length())) / 1e9;
                     if (child.waitFor() != 0) {
                         throw new IllegalStateException("the senders' JVM exited with " + child.exitValue());
                     }
-                    childCpu = child.info().totalCpuDuration().orElse(Duration.ZERO).toNanos() / 1e9;
                 }
                 if (s.applied() != total || s.duplicates() + s.rejected() + s.failed() != 0) {
                     throw new IllegalStateException("expected exactly " + total + " batches applied: " + s);

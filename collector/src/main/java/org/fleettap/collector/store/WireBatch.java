@@ -21,7 +21,10 @@ import org.fleettap.proto.v1.OutputLine;
  * #rejection} set: the store answers it REJECTED in its place in the group. Bytes that are not a
  * protobuf {@code Batch} at all fail {@link #decode}.
  *
- * <p>Immutable once made; safe to hand to the writer thread through a queue.
+ * <p>Not changed once made, so it may be handed to the writer thread through a queue; but applying it
+ * hands its decoded deltas to the store, which adds later deltas into them (the pending rollups):
+ * give each {@code WireBatch} to the store once ({@link Store#applyAll} decodes its batches anew on
+ * every call).
  */
 public final class WireBatch {
     /**
