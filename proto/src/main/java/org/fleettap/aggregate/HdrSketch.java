@@ -165,27 +165,28 @@ final class HdrSketch {
      *
      * @param part "non-negative" or "negative", for messages
      */
-    static HdrSketch fromProto(String part, boolean present, HdrBuckets buckets, long expected)
+    static HdrSketch fromWire(String part, AggregateWire.Buckets buckets, long expected)
             throws InvalidAggregateException {
         HdrSketch s = new HdrSketch();
         if (expected == 0) {
-            if (present) {
+            if (buckets.present) {
                 throw new InvalidAggregateException("quantile sketch has " + part + " buckets but no "
                         + part + " value was recorded");
             }
             return s;
         }
-        int n = buckets.getCountsCount();
-        if (n == 0 || buckets.getLowestValueDeltasCount() != n) {
+        int n = buckets.counts.size;
+        if (n == 0 || buckets.deltas.size != n) {
             throw new InvalidAggregateException("quantile sketch " + part + " part has "
-                    + buckets.getLowestValueDeltasCount() + " values and " + n + " counts, "
-                    + expected + " recorded");
+                    + buckets.deltas.size + " values and " + n + " counts, " + expected + " recorded");
         }
-        s.lows = new long[n];
-        s.counts = new long[n];
+        // The lists are this sketch's own: the deltas become the lowest values in place.
+        long[] lows = buckets.deltas.values;
+        long[] counts = buckets.counts.values;
         long value = 0;
+        long total = 0;
         for (int i = 0; i < n; i++) {
-            long delta = buckets.getLowestValueDeltas(i);
+            long delta = lows[i];
             if (delta < 0 || (i > 0 && delta == 0) || value + delta < value) {
                 throw new InvalidAggregateException("quantile sketch " + part + " bucket " + i + ": value delta "
                         + Long.toUnsignedString(delta) + " after " + value + " is out of order or range");
@@ -195,24 +196,26 @@ final class HdrSketch {
                 throw new InvalidAggregateException("quantile sketch " + part + " bucket " + i + ": " + value
                         + " is not where a bucket starts");
             }
-            long c = buckets.getCounts(i);
+            long c = counts[i];
             if (c <= 0) {
                 throw new InvalidAggregateException("quantile sketch " + part + " bucket " + i + ": count "
                         + Long.toUnsignedString(c) + " is not positive or too large");
             }
-            if (s.total + c < 0) {
+            if (total + c < 0) {
                 throw new InvalidAggregateException(
                         "quantile sketch " + part + " counts add up to more than " + Long.MAX_VALUE);
             }
-            s.lows[i] = value;
-            s.counts[i] = c;
-            s.total += c;
+            lows[i] = value;
+            total += c;
         }
-        s.size = n;
-        if (s.total != expected) {
-            throw new InvalidAggregateException("quantile sketch " + part + " counts add up to " + s.total
+        if (total != expected) {
+            throw new InvalidAggregateException("quantile sketch " + part + " counts add up to " + total
                     + ", the log2 buckets hold " + expected);
         }
+        s.lows = lows;
+        s.counts = counts.length == lows.length ? counts : Arrays.copyOf(counts, lows.length);
+        s.size = n;
+        s.total = total;
         return s;
     }
 

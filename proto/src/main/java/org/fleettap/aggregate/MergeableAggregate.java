@@ -1,5 +1,7 @@
 package org.fleettap.aggregate;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import java.util.Arrays;
 import java.util.Objects;
 import org.fleettap.proto.v1.Aggregate;
 import org.fleettap.proto.v1.QuantileSketch;
@@ -297,45 +299,59 @@ public final class MergeableAggregate {
      */
     public static MergeableAggregate fromProto(Aggregate message) throws InvalidAggregateException {
         Objects.requireNonNull(message, "message");
-        if (message.getCount() == 0) {
-            if (message.getSum() != 0 || message.hasMin() || message.hasMax() || message.getLog2CountsCount() != 0
-                    || message.getLog2FirstBucket() != 0 || message.hasQuantiles()) {
+        byte[] bytes = message.toByteArray();
+        try {
+            return parse(bytes, 0, bytes.length);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("a serialized Aggregate does not parse: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Reads a serialized {@code fleettap.v1.Aggregate} ({@code bytes[offset, offset + length)})
+     * straight into an aggregate, with the checks of {@link #fromProto}, and without building the
+     * message: the collector reads hundreds of thousands of these a second.
+     *
+     * @throws InvalidProtocolBufferException if the bytes are not a protobuf message
+     * @throws InvalidAggregateException if its parts do not agree, as {@link #fromProto}
+     */
+    public static MergeableAggregate parse(byte[] bytes, int offset, int length)
+            throws InvalidProtocolBufferException, InvalidAggregateException {
+        Objects.checkFromIndexSize(offset, length, bytes.length);
+        AggregateWire m = AggregateWire.read(bytes, offset, length);
+        if (m.count == 0) {
+            if (m.sum != 0 || m.hasMin || m.hasMax || m.log2Counts.size != 0 || m.log2First != 0 || m.hasQuantiles) {
                 throw new InvalidAggregateException("empty aggregate (count 0) carries values");
             }
             return new MergeableAggregate();
         }
-        if (message.getCount() < 0) {
-            throw new InvalidAggregateException(
-                    "count " + Long.toUnsignedString(message.getCount()) + " is too large");
+        if (m.count < 0) {
+            throw new InvalidAggregateException("count " + Long.toUnsignedString(m.count) + " is too large");
         }
-        if (!message.hasMin() || !message.hasMax()) {
-            throw new InvalidAggregateException("count is " + message.getCount() + " but min or max is missing");
+        if (!m.hasMin || !m.hasMax) {
+            throw new InvalidAggregateException("count is " + m.count + " but min or max is missing");
         }
-        if (message.getMin() > message.getMax()) {
-            throw new InvalidAggregateException("min " + message.getMin() + " is above max " + message.getMax());
+        if (m.min > m.max) {
+            throw new InvalidAggregateException("min " + m.min + " is above max " + m.max);
         }
-        long[] log2 = new long[message.getLog2CountsCount()];
-        long negatives = readLog2(message, log2);
-        if (!message.hasQuantiles()) {
-            throw new InvalidAggregateException(
-                    "count is " + message.getCount() + " but the quantile sketch is missing");
+        long negatives = checkLog2(m);
+        if (!m.hasQuantiles) {
+            throw new InvalidAggregateException("count is " + m.count + " but the quantile sketch is missing");
         }
-        QuantileSketch sketch = message.getQuantiles();
-        if (sketch.getSignificantValueDigits() != SIGNIFICANT_VALUE_DIGITS) {
-            throw new InvalidAggregateException("quantile sketch has " + sketch.getSignificantValueDigits()
+        if (m.digits != SIGNIFICANT_VALUE_DIGITS) {
+            throw new InvalidAggregateException("quantile sketch has " + m.digits
                     + " significant value digits; this reader uses " + SIGNIFICANT_VALUE_DIGITS);
         }
         MergeableAggregate a = new MergeableAggregate(
-                HdrSketch.fromProto("non-negative", sketch.hasNonNegative(), sketch.getNonNegative(),
-                        message.getCount() - negatives),
-                HdrSketch.fromProto("negative", sketch.hasNegativeMagnitudes(), sketch.getNegativeMagnitudes(),
-                        negatives));
-        a.count = message.getCount();
-        a.sum = message.getSum();
-        a.min = message.getMin();
-        a.max = message.getMax();
-        a.log2 = log2;
-        a.log2Base = Log2Buckets.stapSlot(message.getLog2FirstBucket());
+                HdrSketch.fromWire("non-negative", m.nonNegative, m.count - negatives),
+                HdrSketch.fromWire("negative", m.negative, negatives));
+        a.count = m.count;
+        a.sum = m.sum;
+        a.min = m.min;
+        a.max = m.max;
+        a.log2 = m.log2Counts.size == m.log2Counts.values.length
+                ? m.log2Counts.values : Arrays.copyOf(m.log2Counts.values, m.log2Counts.size);
+        a.log2Base = Log2Buckets.stapSlot(m.log2First);
         return a;
     }
 
@@ -385,15 +401,12 @@ public final class MergeableAggregate {
         return Math.min(n, Math.max(1, r));
     }
 
-    /**
-     * Reads and checks the log2 buckets into log2 (index 0 for the first bucket); returns how many
-     * values they hold below 0.
-     */
-    private static long readLog2(Aggregate message, long[] log2) throws InvalidAggregateException {
-        int n = message.getLog2CountsCount();
-        int first = message.getLog2FirstBucket();
-        int expectedFirst = Log2Buckets.indexOf(message.getMin());
-        int expectedLast = Log2Buckets.indexOf(message.getMax());
+    /** Checks the log2 buckets against count, min and max; returns how many values they hold below 0. */
+    private static long checkLog2(AggregateWire m) throws InvalidAggregateException {
+        int n = m.log2Counts.size;
+        int first = m.log2First;
+        int expectedFirst = Log2Buckets.indexOf(m.min);
+        int expectedLast = Log2Buckets.indexOf(m.max);
         if (first != expectedFirst || n != expectedLast - expectedFirst + 1) {
             throw new InvalidAggregateException("log2 buckets " + first + ".." + (first + n - 1)
                     + " do not span the buckets of min and max, " + expectedFirst + ".." + expectedLast);
@@ -401,7 +414,7 @@ public final class MergeableAggregate {
         long total = 0;
         long negatives = 0;
         for (int i = 0; i < n; i++) {
-            long c = message.getLog2Counts(i);
+            long c = m.log2Counts.values[i];
             int index = first + i;
             if (c < 0) {
                 throw new InvalidAggregateException(
@@ -410,15 +423,13 @@ public final class MergeableAggregate {
             if (c == 0 && (index == expectedFirst || index == expectedLast)) {
                 throw new InvalidAggregateException("log2 bucket " + index + " of min or max is empty");
             }
-            log2[i] = c;
             total = addCounts(total, c, "log2 counts");
             if (index < 0) {
                 negatives += c;
             }
         }
-        if (total != message.getCount()) {
-            throw new InvalidAggregateException(
-                    "log2 counts add up to " + total + ", count is " + message.getCount());
+        if (total != m.count) {
+            throw new InvalidAggregateException("log2 counts add up to " + total + ", count is " + m.count);
         }
         return negatives;
     }

@@ -1,9 +1,13 @@
 package org.fleettap.agent.transport;
 
+import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.ClientResponseObserver;
+import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Iterator;
@@ -12,7 +16,6 @@ import java.util.Random;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import org.fleettap.proto.v1.Ack;
-import org.fleettap.proto.v1.Batch;
 import org.fleettap.proto.v1.IngestServiceGrpc;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,6 +28,11 @@ import org.slf4j.LoggerFactory;
  * <p>gRPC's callbacks only queue events and wake the loop; everything else, the stream's request
  * side included, runs on the loop's thread. The event queue is bounded by construction: the stream
  * asks for one acknowledgement per acknowledgement handled ({@code window} at first), and ends once.
+ *
+ * <p>Batches go to the wire as the spool holds them ({@link SpooledBatch}): the stream is the
+ * service's own {@code Ingest} method, called through a descriptor whose request marshaller writes
+ * the spooled bytes, which are a serialized {@code Batch}, so the collector's generated service
+ * reads them as it reads any batch.
  */
 final class GrpcLink implements TransportLoop.Link {
     private static final Logger log = LoggerFactory.getLogger(GrpcLink.class);
@@ -42,12 +50,32 @@ final class GrpcLink implements TransportLoop.Link {
 
     private record InFlight(BatchKey key, long sentNanos) {}
 
-    private final class Stream implements ClientResponseObserver<Batch, Ack> {
-        ClientCallStreamObserver<Batch> requests;
+    /**
+     * {@code IngestService.Ingest} with spooled batches for requests: same name and type, so the
+     * same call on the wire; only the agent's side of the marshalling differs.
+     */
+    static final MethodDescriptor<SpooledBatch, Ack> INGEST = IngestServiceGrpc.getIngestMethod().toBuilder(
+            new SpooledMarshaller(), IngestServiceGrpc.getIngestMethod().getResponseMarshaller()).build();
+
+    /** Writes a spooled batch's bytes; the agent never reads a request, so it cannot parse one. */
+    private static final class SpooledMarshaller implements MethodDescriptor.Marshaller<SpooledBatch> {
+        @Override
+        public InputStream stream(SpooledBatch value) {
+            return value.stream();
+        }
+
+        @Override
+        public SpooledBatch parse(InputStream stream) {
+            throw new UnsupportedOperationException("the agent does not receive batches");
+        }
+    }
+
+    private final class Stream implements ClientResponseObserver<SpooledBatch, Ack> {
+        ClientCallStreamObserver<SpooledBatch> requests;
         boolean acknowledged;
 
         @Override
-        public void beforeStart(ClientCallStreamObserver<Batch> requestStream) {
+        public void beforeStart(ClientCallStreamObserver<SpooledBatch> requestStream) {
             this.requests = requestStream;
             requestStream.disableAutoRequestWithInitial(window);
             requestStream.setOnReadyHandler(wakeUp);
@@ -74,7 +102,6 @@ final class GrpcLink implements TransportLoop.Link {
 
     private final ManagedChannel channel;
     private final boolean ownsChannel;
-    private final IngestServiceGrpc.IngestServiceStub stub;
     private final Spool spool;
     private final Counters counters;
     private final Runnable wakeUp;
@@ -94,7 +121,6 @@ final class GrpcLink implements TransportLoop.Link {
             Runnable wakeUp, Random random) {
         this.channel = Objects.requireNonNull(channel, "channel");
         this.ownsChannel = ownsChannel;
-        this.stub = IngestServiceGrpc.newStub(channel);
         this.spool = Objects.requireNonNull(spool, "spool");
         this.counters = Objects.requireNonNull(counters, "counters");
         this.wakeUp = Objects.requireNonNull(wakeUp, "wakeUp");
@@ -142,18 +168,18 @@ final class GrpcLink implements TransportLoop.Link {
         channel.resetConnectBackoff();
         Stream s = new Stream();
         current = s;
-        stub.ingest(s);
+        ClientCalls.asyncBidiStreamingCall(channel.newCall(INGEST, CallOptions.DEFAULT), s);
         log.debug("opened an ingest stream to {}", channel.authority());
     }
 
     private void send(long now) {
         while (inFlight.size() < window && current.requests.isReady()) {
-            Batch b = spool.next();
+            SpooledBatch b = spool.next();
             if (b == null) {
                 return;
             }
-            BatchKey key = BatchKey.of(b);
-            int size = b.getSerializedSize();
+            BatchKey key = b.key();
+            int size = b.length();
             if (size > GrpcTransport.MAX_MESSAGE_BYTES) {
                 counters.rejected.incrementAndGet();
                 log.error("batch {} of {} bytes exceeds the {} byte gRPC message limit; it is not sent", key, size,

@@ -12,7 +12,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.SerializationException;
-import org.fleettap.proto.v1.Batch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,8 +65,8 @@ final class KafkaLink implements TransportLoop.Link {
     }
 
     /** The record for a batch: keyed by its host id, so that a host's batches share a partition. */
-    static ProducerRecord<byte[], byte[]> record(String topic, Batch batch) {
-        return new ProducerRecord<>(topic, batch.getHostId().getBytes(StandardCharsets.UTF_8), batch.toByteArray());
+    static ProducerRecord<byte[], byte[]> record(String topic, SpooledBatch batch) {
+        return new ProducerRecord<>(topic, batch.key().hostId().getBytes(StandardCharsets.UTF_8), batch.toByteArray());
     }
 
     @Override
@@ -147,11 +146,11 @@ final class KafkaLink implements TransportLoop.Link {
         if ((producer == null || replaceProducer) && !newProducer(now)) {
             return false;
         }
-        Batch b = spool.next();
+        SpooledBatch b = spool.next();
         if (b == null) {
             return false;
         }
-        BatchKey key = BatchKey.of(b);
+        BatchKey key = b.key();
         long g = generation;
         outstanding++;
         counters.sent.incrementAndGet();

@@ -248,8 +248,11 @@ public final class Spool implements Closeable {
         }
     }
 
-    /** The oldest batch not sent yet (now counted as sent), or {@code null} if every batch was sent. */
-    Batch next() {
+    /**
+     * The oldest batch not sent yet (now counted as sent), as it was written, or {@code null} if every
+     * batch was sent.
+     */
+    SpooledBatch next() {
         synchronized (lock) {
             ensureOpen();
             try {
@@ -258,7 +261,7 @@ public final class Spool implements Closeable {
                     if (e.state != State.PENDING) {
                         continue;
                     }
-                    Batch batch = read(e);
+                    SpooledBatch batch = read(e);
                     if (batch == null) {
                         continue;
                     }
@@ -529,8 +532,10 @@ public final class Spool implements Closeable {
 
     // ---- reading
 
-    private Batch read(Entry e) {
-        ByteBuffer buf = ByteBuffer.allocate(SpoolFormat.RECORD_HEADER_BYTES + e.length);
+    /** The entry's record, checked against its checksums (it parsed when it was appended or recovered). */
+    private SpooledBatch read(Entry e) {
+        byte[] record = new byte[SpoolFormat.RECORD_HEADER_BYTES + e.length];
+        ByteBuffer buf = ByteBuffer.wrap(record);
         try {
             readFully(channel(e.segment), buf, e.offset);
         } catch (IOException ex) {
@@ -547,15 +552,7 @@ public final class Spool implements Closeable {
             lose(e);
             return null;
         }
-        try {
-            return Batch.parseFrom(buf.slice(SpoolFormat.RECORD_HEADER_BYTES, e.length));
-        } catch (InvalidProtocolBufferException ex) {
-            corruptRecords++;
-            log.warn("batch {} in spool segment {} at offset {} does not parse; dropping it",
-                    e.key, e.segment.path, e.offset, ex);
-            lose(e);
-            return null;
-        }
+        return new SpooledBatch(e.key, record, SpoolFormat.RECORD_HEADER_BYTES, e.length);
     }
 
     private FileChannel channel(Segment seg) throws IOException {

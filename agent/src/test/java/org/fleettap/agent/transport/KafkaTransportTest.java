@@ -134,7 +134,8 @@ class KafkaTransportTest {
     @Test
     void theRecordOfABatchIsKeyedByItsHostIdInUtf8() {
         Batch b = batch("hôst-ü", "s1", 7);
-        ProducerRecord<byte[], byte[]> r = KafkaLink.record("t", b);
+        ProducerRecord<byte[], byte[]> r = KafkaLink.record("t",
+                new SpooledBatch(BatchKey.of(b), b.toByteArray(), 0, b.getSerializedSize()));
         assertThat(r.key()).isEqualTo("hôst-ü".getBytes(StandardCharsets.UTF_8));
         assertThat(r.value()).isEqualTo(b.toByteArray());
         assertThat(r.partition()).as("the producer's partitioner picks it from the key").isNull();

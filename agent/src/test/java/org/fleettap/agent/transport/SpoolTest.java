@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.fleettap.agent.transport.TransportTesting.batch;
 import static org.fleettap.agent.transport.TransportTesting.drain;
+import static org.fleettap.agent.transport.TransportTesting.next;
 import static org.fleettap.agent.transport.TransportTesting.segmentFiles;
 import static org.fleettap.agent.transport.TransportTesting.sequences;
 
@@ -79,7 +80,7 @@ class SpoolTest {
     void rewindGivesUnacknowledgedBatchesAgainInOrder() throws IOException {
         try (Spool spool = open(1 << 20, 1 << 16)) {
             appendAll(spool, S1, 1, 5);
-            assertThat(sequences(List.of(spool.next(), spool.next(), spool.next()))).containsExactly(1L, 2L, 3L);
+            assertThat(sequences(List.of(next(spool), next(spool), next(spool)))).containsExactly(1L, 2L, 3L);
             spool.ack(new BatchKey(TransportTesting.HOST, S1, 2));
             spool.rewind();
             assertThat(spool.inFlight()).isZero();
@@ -181,7 +182,7 @@ class SpoolTest {
     void segmentsWithBatchesInFlightAreNotDropped() throws IOException {
         try (Spool spool = openOneBatchPerSegment(3)) {
             appendAll(spool, S1, 1, 3);
-            assertThat(spool.next().getSequence()).isEqualTo(1);
+            assertThat(next(spool).getSequence()).isEqualTo(1);
             spool.append(batch(S1, 4)); // #1 is in flight: #2 goes
             assertThat(spool.stats().droppedBatches()).isEqualTo(1);
             spool.rewind();

@@ -71,14 +71,31 @@ final class TransportTesting {
         }
     }
 
-    /** Everything {@link Spool#next} gives until it has nothing more. */
+    /** Everything {@link Spool#next} gives until it has nothing more, parsed. */
     static List<Batch> drain(Spool spool) {
         List<Batch> out = new ArrayList<>();
         Batch b;
-        while ((b = spool.next()) != null) {
+        while ((b = next(spool)) != null) {
             out.add(b);
         }
         return out;
+    }
+
+    /** {@link Spool#next}, parsed and checked against its key; null when the spool has nothing more. */
+    static Batch next(Spool spool) {
+        SpooledBatch s = spool.next();
+        if (s == null) {
+            return null;
+        }
+        Batch b;
+        try {
+            b = s.parse();
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new AssertionError("spooled batch " + s + " does not parse", e);
+        }
+        assertThat(BatchKey.of(b)).as("key of spooled batch").isEqualTo(s.key());
+        assertThat(s.length()).as("length of spooled batch %s", s.key()).isEqualTo(b.getSerializedSize());
+        return b;
     }
 
     static List<Long> sequences(List<Batch> batches) {

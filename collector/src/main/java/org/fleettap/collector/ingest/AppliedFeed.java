@@ -10,6 +10,7 @@ import java.util.function.Supplier;
 import org.fleettap.collector.store.ApplyResult;
 import org.fleettap.collector.store.KafkaPartition;
 import org.fleettap.collector.store.Store;
+import org.fleettap.collector.store.WireBatch;
 import org.fleettap.proto.v1.AckStatus;
 import org.fleettap.proto.v1.Batch;
 import org.slf4j.Logger;
@@ -34,7 +35,10 @@ public final class AppliedFeed {
     /** Receives applied batches. */
     @FunctionalInterface
     public interface Listener {
-        /** {@code batches} were applied just now (never empty; the list is immutable). */
+        /**
+         * {@code batches} were applied just now (never empty; the list is immutable). A batch that came
+         * through gRPC carries its deltas' names but not their keys and aggregates, which the store holds.
+         */
         void applied(List<Batch> batches);
     }
 
@@ -54,13 +58,27 @@ public final class AppliedFeed {
      * @throws RuntimeException what the store threw; then nothing was applied nor published
      */
     public List<ApplyResult> apply(Store store, List<Batch> batches, Map<KafkaPartition, Long> kafkaOffsets) {
+        List<WireBatch> wire = new ArrayList<>(batches.size());
+        for (Batch b : batches) {
+            wire.add(WireBatch.of(b));
+        }
+        return applyWire(store, wire, kafkaOffsets);
+    }
+
+    /**
+     * {@link Store#applyWire} and publishes the batches applied (as {@link WireBatch#batch}: those
+     * read from bytes carry their deltas' names, not their keys and aggregates).
+     *
+     * @throws RuntimeException what the store threw; then nothing was applied nor published
+     */
+    public List<ApplyResult> applyWire(Store store, List<WireBatch> batches, Map<KafkaPartition, Long> kafkaOffsets) {
         gate.writeLock().lock();
         try {
-            List<ApplyResult> results = store.applyAll(batches, kafkaOffsets);
+            List<ApplyResult> results = store.applyWire(batches, kafkaOffsets);
             List<Batch> applied = new ArrayList<>(results.size());
             for (int i = 0; i < results.size(); i++) {
                 if (results.get(i).status() == AckStatus.ACK_STATUS_APPLIED) {
-                    applied.add(batches.get(i));
+                    applied.add(batches.get(i).batch());
                 }
             }
             publish(applied);

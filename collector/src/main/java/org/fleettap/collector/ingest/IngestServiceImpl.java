@@ -1,8 +1,17 @@
 package org.fleettap.collector.ingest;
 
+import com.google.protobuf.InvalidProtocolBufferException;
+import io.grpc.BindableService;
+import io.grpc.KnownLength;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.io.InputStream;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -18,9 +27,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.fleettap.collector.store.ApplyResult;
 import org.fleettap.collector.store.Store;
+import org.fleettap.collector.store.WireBatch;
 import org.fleettap.proto.v1.Ack;
 import org.fleettap.proto.v1.AckStatus;
-import org.fleettap.proto.v1.Batch;
 import org.fleettap.proto.v1.IngestServiceGrpc;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,15 +54,54 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each stream's writes go through its own lock (a StreamObserver must not be called concurrently); the queue's
  * bookkeeping is under this object's lock, and no stream is called while it is held.
+ *
+ * <p>Batches are read from their bytes into {@link WireBatch}es by the method's request marshaller, on gRPC's threads
+ * as they arrive ({@link #INGEST}: the service's {@code Ingest} method, its wire unchanged): the ingest thread, which
+ * every batch passes, then only writes. Bytes that are not a {@code Batch} fail the stream with INTERNAL, as gRPC's
+ * own protobuf marshaller does.
  */
-public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImplBase implements AutoCloseable {
+public final class IngestServiceImpl implements BindableService, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(IngestServiceImpl.class);
     /** The largest gRPC message the collector accepts (proto/README.md, "Size limits"). */
     public static final int MAX_MESSAGE_BYTES = 4 << 20;
     static final String THREAD_NAME = "fleettap-ingest";
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
 
-    private record Item(AgentStream stream, Batch batch, int bytes) {}
+    private record Item(AgentStream stream, WireBatch batch, int bytes) {}
+
+    /** {@code IngestService.Ingest} with batches read by {@link WireBatch#decode} instead of the generated parser. */
+    static final MethodDescriptor<WireBatch, Ack> INGEST = IngestServiceGrpc.getIngestMethod().toBuilder(
+            new WireBatchMarshaller(), IngestServiceGrpc.getIngestMethod().getResponseMarshaller()).build();
+
+    /** Reads a request's bytes into a {@link WireBatch}; the collector never sends batches. */
+    private static final class WireBatchMarshaller implements MethodDescriptor.Marshaller<WireBatch> {
+        @Override
+        public InputStream stream(WireBatch value) {
+            throw new UnsupportedOperationException("the collector does not send batches");
+        }
+
+        @Override
+        public WireBatch parse(InputStream stream) {
+            try (stream) {
+                // gRPC's message streams know their length: read them into an array of that size at once.
+                byte[] bytes;
+                if (stream instanceof KnownLength) {
+                    bytes = new byte[stream.available()];
+                    if (stream.readNBytes(bytes, 0, bytes.length) != bytes.length || stream.read() != -1) {
+                        throw new IOException("the message is not as long as its stream said");
+                    }
+                } else {
+                    bytes = stream.readAllBytes();
+                }
+                return WireBatch.decode(bytes);
+            } catch (InvalidProtocolBufferException e) {
+                throw Status.INTERNAL.withDescription("Invalid protobuf byte sequence").withCause(e)
+                        .asRuntimeException();
+            } catch (IOException e) {
+                throw Status.INTERNAL.withDescription("reading a batch failed").withCause(e).asRuntimeException();
+            }
+        }
+    }
 
     private final Store store;
     private final IngestSettings settings;
@@ -109,7 +157,16 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
     }
 
     @Override
-    public StreamObserver<Batch> ingest(StreamObserver<Ack> responses) {
+    public ServerServiceDefinition bindService() {
+        ServiceDescriptor generated = IngestServiceGrpc.getServiceDescriptor();
+        ServiceDescriptor service = ServiceDescriptor.newBuilder(generated.getName())
+                .setSchemaDescriptor(generated.getSchemaDescriptor()).addMethod(INGEST).build();
+        return ServerServiceDefinition.builder(service)
+                .addMethod(INGEST, ServerCalls.asyncBidiStreamingCall(this::ingest)).build();
+    }
+
+    /** One agent's {@code Ingest} stream. */
+    StreamObserver<WireBatch> ingest(StreamObserver<Ack> responses) {
         ServerCallStreamObserver<Ack> out = (ServerCallStreamObserver<Ack>) responses;
         out.disableAutoRequest();
         AgentStream s = new AgentStream(out);
@@ -210,16 +267,14 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
 
     private void process(List<Item> group) {
         Ack[] acks = new Ack[group.size()];
-        List<Batch> batches = new ArrayList<>(group.size());
+        List<WireBatch> batches = new ArrayList<>(group.size());
         List<Integer> at = new ArrayList<>(group.size());
         for (int i = 0; i < group.size(); i++) {
             Item item = group.get(i);
             if (item.bytes() > settings.maxBatchBytes()) {
                 String error = "batch is " + item.bytes() + " bytes, over the limit of " + settings.maxBatchBytes()
                         + " bytes (max_batch_bytes)";
-                log.warn("rejected batch {} of host '{}' session '{}': {}",
-                        Long.toUnsignedString(item.batch().getSequence()), item.batch().getHostId(),
-                        item.batch().getSessionId(), error);
+                log.warn("rejected {}: {}", item.batch(), error);
                 acks[i] = ack(item.batch(), AckStatus.ACK_STATUS_REJECTED, error);
                 rejected.incrementAndGet();
             } else {
@@ -229,7 +284,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
         }
         List<ApplyResult> results;
         try {
-            results = batches.isEmpty() ? List.of() : feed.apply(store, batches, Map.of());
+            results = batches.isEmpty() ? List.of() : feed.applyWire(store, batches, Map.of());
         } catch (RuntimeException e) {
             failed.addAndGet(batches.size());
             log.error("storing {} batches failed; closing their streams so that the agents resend them", batches.size(),
@@ -249,7 +304,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
         }
         for (int r = 0; r < results.size(); r++) {
             ApplyResult result = results.get(r);
-            Batch b = batches.get(r);
+            WireBatch b = batches.get(r);
             acks[at.get(r)] = ack(b, result.status(), result.error());
             switch (result.status()) {
                 case ACK_STATUS_APPLIED -> applied.incrementAndGet();
@@ -263,9 +318,9 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
         release(group);
     }
 
-    private static Ack ack(Batch b, AckStatus status, String error) {
+    private static Ack ack(WireBatch b, AckStatus status, String error) {
         // The batch's own identity, so that the agent finds it even when the store could not read it.
-        return Ack.newBuilder().setHostId(b.getHostId()).setSessionId(b.getSessionId()).setSequence(b.getSequence())
+        return Ack.newBuilder().setHostId(b.hostId()).setSessionId(b.sessionId()).setSequence(b.sequence())
                 .setStatus(status).setError(error).build();
     }
 
@@ -334,7 +389,7 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
     }
 
     /** One agent's Ingest stream. */
-    private final class AgentStream implements StreamObserver<Batch> {
+    private final class AgentStream implements StreamObserver<WireBatch> {
         private final ServerCallStreamObserver<Ack> out;
         // Guarded by IngestServiceImpl.this.lock.
         int held; // queue places: batches asked for and not yet acknowledged
@@ -352,8 +407,8 @@ public final class IngestServiceImpl extends IngestServiceGrpc.IngestServiceImpl
         }
 
         @Override
-        public void onNext(Batch batch) {
-            int bytes = batch.getSerializedSize();
+        public void onNext(WireBatch batch) {
+            int bytes = batch.serializedSize();
             synchronized (lock) {
                 if (!open) {
                     return;

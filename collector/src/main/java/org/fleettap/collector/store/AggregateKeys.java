@@ -48,8 +48,8 @@ final class AggregateKeys {
 
     /** The key of the 1 s window entry written by batch {@code sequence}. */
     static byte[] second(byte[] series, long start, long sequence) {
-        return OrderedKey.Writer.startingWith(series).putByte(Resolution.SECOND.code).putLong(start)
-                .putLong(sequence).toBytes();
+        return new OrderedKey.Writer(series.length + 17).putEncoded(series, 0, series.length)
+                .putByte(Resolution.SECOND.code).putLong(start).putLong(sequence).array();
     }
 
     /** Prefix of one series' windows of one resolution. */

@@ -10,7 +10,6 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import org.fleettap.aggregate.MergeableAggregate;
 import org.fleettap.proto.v1.AckStatus;
-import org.fleettap.proto.v1.Batch;
 import org.fleettap.proto.v1.OutputLine;
 import org.rocksdb.ColumnFamilyHandle;
 import org.rocksdb.RocksDB;
@@ -104,12 +103,12 @@ final class Ingest {
      *
      * @throws StoreException if the write fails: then nothing was applied
      */
-    List<ApplyResult> apply(List<Batch> batches, Map<KafkaPartition, Long> kafkaOffsets) {
+    List<ApplyResult> apply(List<WireBatch> batches, Map<KafkaPartition, Long> kafkaOffsets) {
         ensureRecovered();
         List<ApplyResult> results = new ArrayList<>(batches.size());
         try (WriteBatch wb = new WriteBatch()) {
             Group group = new Group(wb);
-            for (Batch b : batches) {
+            for (WireBatch b : batches) {
                 results.add(group.add(b));
             }
             if (pending.size() > maxPendingWindows) {
@@ -348,28 +347,24 @@ final class Ingest {
             this.wb = wb;
         }
 
-        ApplyResult add(Batch b) throws RocksDBException {
-            BatchDecoder.Decoded decoded;
-            try {
-                decoded = BatchDecoder.decode(b);
-            } catch (BatchDecoder.RejectedBatchException e) {
-                log.warn("rejected batch {} of host '{}' session '{}': {}", Long.toUnsignedString(b.getSequence()),
-                        b.getHostId(), b.getSessionId(), e.getMessage());
-                return result(b, AckStatus.ACK_STATUS_REJECTED, e.getMessage());
+        ApplyResult add(WireBatch b) throws RocksDBException {
+            if (b.rejection != null) {
+                log.warn("rejected batch {} of host '{}' session '{}': {}", Long.toUnsignedString(b.sequence),
+                        b.hostId, b.sessionId, b.rejection);
+                return result(b, AckStatus.ACK_STATUS_REJECTED, b.rejection);
             }
-            HostSession hs = new HostSession(b.getHostId(), b.getSessionId());
+            HostSession hs = new HostSession(b.hostId, b.sessionId);
             AppliedState before = states.get(hs);
             if (before == null) {
                 before = state(hs);
             }
-            if (b.getSequence() <= before.sequence()) {
+            if (b.sequence <= before.sequence()) {
                 return result(b, AckStatus.ACK_STATUS_DUPLICATE, "");
             }
-            states.put(hs, before.next(b.getSequence(), b.getLosses().getRecordsLost(),
-                    b.getLosses().getEventsDropped(), b.getSpoolDroppedBatches()));
-            long start = b.getWindowStartUnixNanos();
+            states.put(hs, before.next(b.sequence, b.recordsLost, b.eventsDropped, b.spoolDroppedBatches));
+            long start = b.windowStart;
             long second = Resolution.SECOND.floor(start);
-            List<BatchDecoder.Delta> deltas = decoded.deltas();
+            List<WireBatch.Delta> deltas = b.deltas;
             PendingRollups.Source source = null;
             if (rollup && !deltas.isEmpty()) {
                 long minute = Resolution.MINUTE.floor(start);
@@ -378,31 +373,29 @@ final class Ingest {
                 }
                 source = pending.source(hs);
                 source.minute = minute;
-                source.addSequence(b.getSequence());
+                source.addSequence(b.sequence);
             }
             // One entry per series: deltas of the same statistic and key in one batch are merged.
-            int sessionLength = new OrderedKey.Writer().putString(b.getSessionId()).length();
-            int hostLength = new OrderedKey.Writer().putString(b.getHostId()).length();
-            List<ByteKey> seriesKeys = new ArrayList<>(deltas.size());
+            int sessionLength = b.sessionKeyLength;
+            int hostLength = b.hostKeyLength;
             Map<ByteKey, MergeableAggregate> repeated = null;
-            Map<ByteKey, Boolean> seen = new HashMap<>(deltas.size() * 2);
-            for (BatchDecoder.Delta d : deltas) {
-                ByteKey series = new ByteKey(AggregateKeys.series(b.getSessionId(), d.name(), d.key(), b.getHostId()));
-                seriesKeys.add(series);
-                if (seen.put(series, Boolean.TRUE) != null) {
-                    if (repeated == null) {
-                        repeated = new HashMap<>();
+            if (b.repeatsSeries) {
+                repeated = new HashMap<>();
+                java.util.Set<ByteKey> seen = new java.util.HashSet<>();
+                for (WireBatch.Delta d : deltas) {
+                    if (!seen.add(d.seriesKey())) {
+                        repeated.put(d.seriesKey(), new MergeableAggregate());
                     }
-                    repeated.put(series, new MergeableAggregate());
                 }
             }
             OrderedKey.Writer record = source == null ? null : new OrderedKey.Writer().putLong(second);
             for (int i = 0; i < deltas.size(); i++) {
-                BatchDecoder.Delta d = deltas.get(i);
-                byte[] series = seriesKeys.get(i).bytes();
-                MergeableAggregate merged = repeated == null ? null : repeated.get(seriesKeys.get(i));
+                WireBatch.Delta d = deltas.get(i);
+                byte[] series = d.series();
+                MergeableAggregate merged = repeated == null ? null : repeated.get(d.seriesKey());
                 if (merged == null) {
-                    wb.put(aggregates, AggregateKeys.second(series, second, b.getSequence()), d.message().toByteArray());
+                    // The aggregate's bytes as the agent sent them (checked by the decoder): no re-encoding.
+                    wb.put(aggregates, AggregateKeys.second(series, second, b.sequence), d.value());
                     if (record != null) {
                         record.putEncoded(series, sessionLength, series.length - hostLength);
                     }
@@ -411,13 +404,13 @@ final class Ingest {
                 }
                 if (source != null) {
                     // The delta is this group's own (decoded from the batch): no copy needed.
-                    pending.add(source, seriesKeys.get(i), start, d.aggregate());
+                    pending.add(source, d.seriesKey(), start, d.aggregate());
                 }
             }
             if (repeated != null) {
                 for (Map.Entry<ByteKey, MergeableAggregate> e : repeated.entrySet()) {
                     byte[] series = e.getKey().bytes();
-                    wb.put(aggregates, AggregateKeys.second(series, second, b.getSequence()),
+                    wb.put(aggregates, AggregateKeys.second(series, second, b.sequence),
                             e.getValue().toProto().toByteArray());
                     if (record != null) {
                         record.putEncoded(series, sessionLength, series.length - hostLength);
@@ -425,19 +418,18 @@ final class Ingest {
                 }
             }
             if (record != null) {
-                wb.put(applied, AppliedKeys.unrolled(b.getHostId(), b.getSessionId(), b.getSequence()),
-                        record.toBytes());
+                wb.put(applied, AppliedKeys.unrolled(b.hostId, b.sessionId, b.sequence), record.toBytes());
             }
-            for (int i = 0; i < b.getOutputCount(); i++) {
-                OutputLine line = b.getOutput(i);
-                wb.put(output, OutputKeys.line(b.getSessionId(), line.getTimeUnixNanos(), b.getHostId(),
-                        b.getSequence(), i), line.getText().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            for (int i = 0; i < b.output.size(); i++) {
+                OutputLine line = b.output.get(i);
+                wb.put(output, OutputKeys.line(b.sessionId, line.getTimeUnixNanos(), b.hostId, b.sequence, i),
+                        line.getText().getBytes(java.nio.charset.StandardCharsets.UTF_8));
             }
             return result(b, AckStatus.ACK_STATUS_APPLIED, "");
         }
     }
 
-    private static ApplyResult result(Batch b, AckStatus status, String error) {
-        return new ApplyResult(b.getHostId(), b.getSessionId(), b.getSequence(), status, error);
+    private static ApplyResult result(WireBatch b, AckStatus status, String error) {
+        return new ApplyResult(b.hostId, b.sessionId, b.sequence, status, error);
     }
 }

@@ -104,8 +104,14 @@ final class OrderedKey {
 
         Writer putString(String s) {
             byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-            ensure(2 * utf8.length + 2);
-            for (byte b : utf8) {
+            return putUtf8(utf8, 0, utf8.length);
+        }
+
+        /** A string given as its UTF-8 bytes {@code utf8[from, from + length)}. */
+        Writer putUtf8(byte[] utf8, int from, int length) {
+            ensure(2 * length + 2);
+            for (int i = from; i < from + length; i++) {
+                byte b = utf8[i];
                 if (b == 0) {
                     buf[len++] = 0x00;
                     buf[len++] = (byte) 0xFF;
@@ -152,6 +158,11 @@ final class OrderedKey {
 
         byte[] toBytes() {
             return Arrays.copyOf(buf, len);
+        }
+
+        /** What was written, without a copy when the writer was made exactly as large: then it is shared. */
+        byte[] array() {
+            return len == buf.length ? buf : toBytes();
         }
 
         private void ensure(int more) {

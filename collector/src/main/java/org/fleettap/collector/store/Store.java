@@ -281,6 +281,19 @@ public final class Store implements AutoCloseable {
      */
     public List<ApplyResult> applyAll(List<Batch> batches, Map<KafkaPartition, Long> kafkaOffsets) {
         Objects.requireNonNull(batches, "batches");
+        List<WireBatch> wire = new ArrayList<>(batches.size());
+        for (Batch b : batches) {
+            wire.add(WireBatch.of(b));
+        }
+        return applyWire(wire, kafkaOffsets);
+    }
+
+    /**
+     * {@link #applyAll} for batches read from their bytes ({@link WireBatch#decode}, where they
+     * arrived), so that the writer does not read them.
+     */
+    public List<ApplyResult> applyWire(List<WireBatch> batches, Map<KafkaPartition, Long> kafkaOffsets) {
+        Objects.requireNonNull(batches, "batches");
         Objects.requireNonNull(kafkaOffsets, "kafkaOffsets");
         return withOpen(() -> {
             synchronized (writeLock) {

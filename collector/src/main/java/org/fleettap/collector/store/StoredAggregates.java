@@ -3,7 +3,6 @@ package org.fleettap.collector.store;
 import com.google.protobuf.InvalidProtocolBufferException;
 import org.fleettap.aggregate.InvalidAggregateException;
 import org.fleettap.aggregate.MergeableAggregate;
-import org.fleettap.proto.v1.Aggregate;
 
 /** Reads aggregate values of the {@code aggregates} column family. */
 final class StoredAggregates {
@@ -25,7 +24,7 @@ final class StoredAggregates {
 
     private static MergeableAggregate decode(byte[] value, String what, byte[] key, boolean rollup) {
         try {
-            return MergeableAggregate.fromProto(Aggregate.parseFrom(value));
+            return MergeableAggregate.parse(value, 0, value.length);
         } catch (InvalidProtocolBufferException | InvalidAggregateException e) {
             throw new StoreException("reading " + what + (rollup ? RollupKeys.describe(key) : describe(key)) + ": "
                     + e.getMessage(), e);
