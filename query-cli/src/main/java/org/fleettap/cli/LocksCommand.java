@@ -105,7 +105,8 @@ final class LocksCommand implements Callable<Integer> {
     String since;
 
     @Option(names = "-o", paramLabel = "FORMAT", defaultValue = "table", converter = OutputFormat.Converter.class,
-            description = "table, csv (a row per host and lock, then per lock merged as host '*'; no histograms) or "
+            description = "table, csv (a row per host and lock, then per lock merged as host '*'; no histograms; with "
+                    + "--follow one CSV whose rows lead with WINDOW_START and WINDOW_END, empty for the totals) or "
                     + "json (the collector's answers, with the histograms' buckets: per host and lock, then per lock "
                     + "merged; one pair per line). With json and csv the session line and the hosts' lines go to "
                     + "stderr.")
@@ -177,9 +178,6 @@ final class LocksCommand implements Callable<Integer> {
         if (follow && duration != null) {
             throw usage("--follow and --duration exclude each other");
         }
-        if (follow && format == OutputFormat.CSV) {
-            throw usage("--follow prints -o table or json");
-        }
         if (collector.collector == null) {
             throw usage("--process runs a session on the fleet: it needs --collector HOST:PORT");
         }
@@ -195,6 +193,9 @@ final class LocksCommand implements Callable<Integer> {
         PrintStream out = System.out;
         // JSON and CSV keep stdout to themselves: the session line and the hosts' lines go to stderr.
         PrintStream text = format == OutputFormat.TABLE ? out : System.err;
+        if (follow && format == OutputFormat.CSV) {
+            out.print(csv(List.of(), List.of(), WINDOW_COLUMNS, List.of("", "")).csvHeader());
+        }
         AtomicReference<WindowStream> windows = new AtomicReference<>();
         return FleetRun.runScript(collector.collector, src, hosts.selector(), limit, every, client -> new FleetRun(
                 client, text, System.err).announceTo(text).onStarted(id -> {
@@ -214,7 +215,7 @@ final class LocksCommand implements Callable<Integer> {
                         if (follow && format == OutputFormat.TABLE) {
                             out.print("session total\n");
                         }
-                        print(r, out, "session " + id);
+                        print(r, out, "session " + id, List.of("", ""));
                     }
                 }));
     }
@@ -249,7 +250,7 @@ final class LocksCommand implements Callable<Integer> {
                 if (format == OutputFormat.TABLE) {
                     System.out.print("session " + id + "\n");
                 }
-                print(query(client, id, from, 0), System.out, "session " + id);
+                print(query(client, id, from, 0), System.out, "session " + id, null);
                 System.err.println("fleettap: session " + id + ": " + answered(s));
             }
             return 0;
@@ -293,7 +294,8 @@ final class LocksCommand implements Callable<Integer> {
                     out.print(Times.formatMillis(w.getWindowStartUnixNanos()) + " .. "
                             + Times.formatMillis(w.getWindowEndUnixNanos()) + "\n");
                 }
-                print(r, out, null);
+                print(r, out, null, List.of(Times.formatMillis(w.getWindowStartUnixNanos()),
+                        Times.formatMillis(w.getWindowEndUnixNanos())));
             }
         });
     }
@@ -314,9 +316,15 @@ final class LocksCommand implements Callable<Integer> {
                 client.call("QueryAggregates", () -> client.query().queryAggregates(perHost)));
     }
 
-    /** Prints a result in the chosen format; {@code what} names it when it has no locks (null: say nothing). */
-    private void print(Result r, PrintStream out, String what) {
-        if (format == OutputFormat.JSON) {
+    /**
+     * Prints a result in the chosen format; {@code what} names it when it has no locks (null: say nothing). With
+     * --follow as CSV the rows are led by {@code window} (start and end; empty for the session's totals) under the
+     * header printed once at the start.
+     */
+    private void print(Result r, PrintStream out, String what, List<String> window) {
+        if (format == OutputFormat.CSV && follow) {
+            out.print(csv(r.merged().getRowsList(), r.perHost().getRowsList(), WINDOW_COLUMNS, window).csvRows());
+        } else if (format == OutputFormat.JSON) {
             out.print(OutputFormat.jsonLine(only(r.perHost(), r.merged())));
             out.print(OutputFormat.jsonLine(r.merged()));
         } else if (r.merged().getRowsCount() == 0 && format == OutputFormat.TABLE) {
@@ -358,27 +366,10 @@ final class LocksCommand implements Callable<Integer> {
      * prints {@code @hist_log}. CSV: a row per host and lock, then the lock merged as host {@code *}.
      */
     static String render(List<AggregateRow> merged, List<AggregateRow> perHost, OutputFormat format) {
-        Map<String, List<AggregateRow>> byLock = new LinkedHashMap<>();
-        for (AggregateRow r : merged) {
-            byLock.put(lock(r), new ArrayList<>());
-        }
-        for (AggregateRow r : perHost) {
-            List<AggregateRow> rows = byLock.get(lock(r));
-            if (rows != null) {
-                rows.add(r);
-            }
-        }
         if (format == OutputFormat.CSV) {
-            Table t = new Table(List.of("HOST", "LOCK", "CONTENDED", "TOTAL_US", "AVG_US", "MAX_US"), false, false,
-                    true, true, true, true);
-            for (AggregateRow m : merged) {
-                for (AggregateRow h : byLock.get(lock(m))) {
-                    t.add(figures(List.of(h.getHostId(), lock(m)), h.getStats()));
-                }
-                t.add(figures(List.of("*", lock(m)), m.getStats()));
-            }
-            return t.csv();
+            return csv(merged, perHost, List.of(), List.of()).csv();
         }
+        Map<String, List<AggregateRow>> byLock = byLock(merged, perHost);
         Table summary = new Table(List.of("LOCK", "CONTENDED", "TOTAL_US", "AVG_US", "MAX_US", "HOSTS"), false, true,
                 true, true, true, true);
         for (AggregateRow m : merged) {
@@ -401,6 +392,51 @@ final class LocksCommand implements Callable<Integer> {
             b.append(histogram(m));
         }
         return b.toString();
+    }
+
+    /** Each lock of {@code merged}, in its order, with its hosts' rows. */
+    private static Map<String, List<AggregateRow>> byLock(List<AggregateRow> merged, List<AggregateRow> perHost) {
+        Map<String, List<AggregateRow>> byLock = new LinkedHashMap<>();
+        for (AggregateRow r : merged) {
+            byLock.put(lock(r), new ArrayList<>());
+        }
+        for (AggregateRow r : perHost) {
+            List<AggregateRow> rows = byLock.get(lock(r));
+            if (rows != null) {
+                rows.add(r);
+            }
+        }
+        return byLock;
+    }
+
+    /** The CSV columns that lead each row of a --follow run: the window's start and end. */
+    private static final List<String> WINDOW_COLUMNS = List.of("WINDOW_START", "WINDOW_END");
+
+    /**
+     * The CSV: a row per host and lock, then the lock merged as host {@code *}, in {@code merged}'s order; each row
+     * led by {@code lead} under {@code leadHeader}.
+     */
+    static Table csv(List<AggregateRow> merged, List<AggregateRow> perHost, List<String> leadHeader,
+            List<String> lead) {
+        Map<String, List<AggregateRow>> byLock = byLock(merged, perHost);
+        List<String> header = new ArrayList<>(leadHeader);
+        header.addAll(List.of("HOST", "LOCK", "CONTENDED", "TOTAL_US", "AVG_US", "MAX_US"));
+        boolean[] numeric = new boolean[header.size()];
+        for (int i = header.size() - 4; i < numeric.length; i++) {
+            numeric[i] = true;
+        }
+        Table t = new Table(header, numeric);
+        for (AggregateRow m : merged) {
+            for (AggregateRow h : byLock.get(lock(m))) {
+                List<String> labels = new ArrayList<>(lead);
+                labels.addAll(List.of(h.getHostId(), lock(m)));
+                t.add(figures(labels, h.getStats()));
+            }
+            List<String> labels = new ArrayList<>(lead);
+            labels.addAll(List.of("*", lock(m)));
+            t.add(figures(labels, m.getStats()));
+        }
+        return t;
     }
 
     private static List<String> figures(List<String> labels, Stats s) {

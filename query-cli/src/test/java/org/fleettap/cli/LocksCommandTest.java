@@ -123,6 +123,15 @@ class LocksCommandTest {
                 + "*,futex.c:35,3,3600,1200,1500\r\n"
                 + "db1,0x7f00 in pid 42,1,9,9,9\r\n"
                 + "*,0x7f00 in pid 42,1,9,9,9\r\n");
+        // --follow: one CSV, each window's rows led by its start and end (the totals' left empty).
+        assertThat(LocksCommand.csv(merged, perHost, List.of("WINDOW_START", "WINDOW_END"), List.of("s", "e"))
+                .csv()).isEqualTo(""
+                + "WINDOW_START,WINDOW_END,HOST,LOCK,CONTENDED,TOTAL_US,AVG_US,MAX_US\r\n"
+                + "s,e,db1,futex.c:35,2,2100,1050,1100\r\n"
+                + "s,e,db2,futex.c:35,1,1500,1500,1500\r\n"
+                + "s,e,*,futex.c:35,3,3600,1200,1500\r\n"
+                + "s,e,db1,0x7f00 in pid 42,1,9,9,9\r\n"
+                + "s,e,*,0x7f00 in pid 42,1,9,9,9\r\n");
     }
 
     /** A stored session's hosts: how many ended it, and who did not. */
@@ -159,7 +168,6 @@ class LocksCommandTest {
         "locks --collector h:1 --process futex --duration 5x | Invalid value for option '--duration': bad duration "
                 + "'5x' (expected e.g. 500ms, 10s, 2m, 1h)",
         "locks --collector h:1 --process futex --interval 0 | --interval must be more than 0",
-        "locks --collector h:1 --process futex --follow -o csv | --follow prints -o table or json",
         "locks --collector h:1 --session s-1 --process futex | --session and --since show stored results: "
                 + "--process, --hosts, --duration, --follow and --interval run a session",
         "locks --collector h:1 --since 0 | --since must be more than 0",
