@@ -56,6 +56,15 @@ public final class CompiledScript {
         return new ScriptExport(state, globals);
     }
 
+    /** How many entries the script's arrays hold together now (for a policy's max_map_entries). */
+    public long mapEntries() {
+        long n = 0;
+        for (org.fleettap.agent.runtime.StapMap m : state.maps) {
+            n += m.size();
+        }
+        return n;
+    }
+
     /** Prints the globals the script wrote but never read, as stap does at the end of a run. */
     public void printUnreadGlobals(PrintStream out) {
         StringBuilder sb = new StringBuilder();

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
+import org.fleettap.agent.policy.Policy;
 
 /**
  * Settings of an {@link AgentDaemon}. Build with {@link #builder(String, Path)}; unset fields take the defaults
@@ -23,10 +24,12 @@ import java.util.Objects;
  * @param stopTimeout       how long {@link AgentDaemon#close()} waits for its sessions to end
  * @param maxPendingEvents  status and compile-error reports held while no control stream is up; the oldest are
  *                          dropped beyond that (counted and logged)
+ * @param policy            what this host allows sessions to do, whatever the collector sends (default
+ *                          {@link Policy#NONE}: everything)
  */
 public record AgentConfig(String collector, String hostId, Map<String, String> labels, Path stateDir,
         Duration heartbeatFallback, Duration initialBackoff, Duration maxBackoff, Duration rpcTimeout,
-        Duration stopTimeout, int maxPendingEvents) {
+        Duration stopTimeout, int maxPendingEvents, Policy policy) {
     public static final Duration DEFAULT_HEARTBEAT_FALLBACK = Duration.ofSeconds(10);
     public static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofMillis(200);
     public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(30);
@@ -42,6 +45,7 @@ public record AgentConfig(String collector, String hostId, Map<String, String> l
         if (hostId.isEmpty()) {
             throw new IllegalArgumentException("host id is empty");
         }
+        Objects.requireNonNull(policy, "policy");
         labels = Map.copyOf(Objects.requireNonNull(labels, "labels"));
         positive("heartbeatFallback", heartbeatFallback);
         positive("initialBackoff", initialBackoff);
@@ -92,6 +96,7 @@ public record AgentConfig(String collector, String hostId, Map<String, String> l
         private Duration rpcTimeout = DEFAULT_RPC_TIMEOUT;
         private Duration stopTimeout = DEFAULT_STOP_TIMEOUT;
         private int maxPendingEvents = DEFAULT_MAX_PENDING_EVENTS;
+        private Policy policy = Policy.NONE;
 
         private Builder(String collector, Path stateDir) {
             this.collector = collector;
@@ -134,9 +139,14 @@ public record AgentConfig(String collector, String hostId, Map<String, String> l
             return this;
         }
 
+        public Builder policy(Policy p) {
+            this.policy = p;
+            return this;
+        }
+
         public AgentConfig build() {
             return new AgentConfig(collector, hostId != null ? hostId : HostFacts.defaultHostId(), labels, stateDir,
-                    heartbeatFallback, initialBackoff, maxBackoff, rpcTimeout, stopTimeout, maxPendingEvents);
+                    heartbeatFallback, initialBackoff, maxBackoff, rpcTimeout, stopTimeout, maxPendingEvents, policy);
         }
     }
 }

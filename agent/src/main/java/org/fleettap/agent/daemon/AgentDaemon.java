@@ -121,7 +121,8 @@ public final class AgentDaemon implements AutoCloseable {
             started = true;
             scheduler.execute(this::connect);
         }
-        log.info("agent {} starting: collector {}, labels {}", config.hostId(), config.collector(), config.labels());
+        log.info("agent {} starting: collector {}, labels {}, {}", config.hostId(), config.collector(), config.labels(),
+                config.policy().describe());
     }
 
     /** The sessions running on this host now (started and not yet reported ended). */
@@ -327,7 +328,7 @@ public final class AgentDaemon implements AutoCloseable {
                 return;
             }
             SessionRunner r = new SessionRunner(spec, config.hostId(), Target.all(), batches, sequences,
-                    new Reports());
+                    new Reports(), config.policy());
             sessions.put(id, r);
             r.start();
             log.info("session {} ({}) started", id, spec.getScriptName());

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Consumer;
 import org.fleettap.agent.compiler.CompileException;
 import org.fleettap.agent.compiler.CompiledScript;
@@ -12,6 +13,9 @@ import org.fleettap.agent.compiler.ScriptCompiler;
 import org.fleettap.agent.export.Exporter;
 import org.fleettap.agent.export.OutputLines;
 import org.fleettap.agent.feature.MissingFeatureException;
+import org.fleettap.agent.policy.Binaries;
+import org.fleettap.agent.policy.Policy;
+import org.fleettap.agent.policy.SessionGuard;
 import org.fleettap.agent.probe.ProbeException;
 import org.fleettap.agent.probe.ProbeResolver;
 import org.fleettap.agent.script.Compilation;
@@ -35,6 +39,11 @@ import org.slf4j.LoggerFactory;
  * (the script's probe points say which), and exports what it does every interval through {@code sink}, numbering
  * batches after what this host used for the session before (so a restarted agent continues the count). Status
  * changes and compile errors go to the listener. One thread per session.
+ *
+ * <p>The host's {@link Policy} is applied here, whatever the collector sent: a session whose probes the policy does
+ * not allow fails before anything is attached, its status naming the rule; while it runs, a {@link SessionGuard}
+ * drops events of users the policy does not allow and stops the session when it passes a budget, with the reason
+ * as its status.
  */
 public final class SessionRunner {
     private static final Logger log = LoggerFactory.getLogger(SessionRunner.class);
@@ -54,11 +63,19 @@ public final class SessionRunner {
     private final SequenceStore sequences;
     private final Listener listener;
     private final Target target;
+    private final Policy policy;
     private final Thread thread;
     private volatile String stopReason;
 
     public SessionRunner(SessionSpec spec, String hostId, Target target, Consumer<Batch> sink, SequenceStore sequences,
             Listener listener) {
+        this(spec, hostId, target, sink, sequences, listener, Policy.NONE);
+    }
+
+    /** A runner that holds the session to {@code policy}. */
+    public SessionRunner(SessionSpec spec, String hostId, Target target, Consumer<Batch> sink, SequenceStore sequences,
+            Listener listener, Policy policy) {
+        this.policy = Objects.requireNonNull(policy, "policy");
         this.spec = Objects.requireNonNull(spec, "spec");
         this.hostId = Objects.requireNonNull(hostId, "hostId");
         this.target = Objects.requireNonNull(target, "target");
@@ -104,17 +121,27 @@ public final class SessionRunner {
                 return;
             }
             OutputLines lines = new OutputLines();
+            CompiledScript[] script = new CompiledScript[1];
+            SessionGuard guard = new SessionGuard(policy, () -> script[0].mapEntries(), System::nanoTime);
+            PrintStream out = new PrintStream(guard.guard(lines.stream()), true, StandardCharsets.UTF_8);
             CompiledScript compiled;
             try {
-                compiled = ScriptCompiler.compile(c.script().orElseThrow(), ProbeResolver.forTarget(target),
-                        lines.stream(), spec.getScriptArgsList());
+                compiled = ScriptCompiler.compile(c.script().orElseThrow(), ProbeResolver.forTarget(target), out,
+                        spec.getScriptArgsList());
             } catch (CompileException e) {
                 failCompile(e.diagnostics());
                 return;
             }
+            script[0] = compiled;
+            Optional<String> denied = policy.check(compiled.plan().sites(), Binaries.system());
+            if (denied.isPresent()) {
+                log.warn("session {} refused: {}", id, denied.get());
+                status(SessionState.SESSION_STATE_FAILED, denied.get());
+                return;
+            }
             // Run-time errors ("ERROR: division by 0 near probe ...") go out with the output, as stap prints them.
-            Session session = new Session(compiled.plan(), new PrintStream(lines.stream(), true,
-                    StandardCharsets.UTF_8), 0);
+            Session session = new Session(guard.isNeeded() ? guard.guard(compiled.plan()) : compiled.plan(),
+                    new PrintStream(out, true, StandardCharsets.UTF_8), 0);
             compiled.bind(session);
             Exporter exporter = new Exporter(hostId, id, compiled.export(), lines, batch -> {
                 sequences.save(id, batch.getSequence());
@@ -125,9 +152,14 @@ public final class SessionRunner {
             exporter.attach(session, interval > 0 ? Duration.ofNanos(interval) : DEFAULT_INTERVAL);
             status(SessionState.SESSION_STATE_RUNNING, "");
             Duration limit = spec.getDurationNanos() > 0 ? Duration.ofNanos(spec.getDurationNanos()) : null;
-            int errors = session.run(target, limit, () -> stopReason != null);
+            int errors = session.run(target, limit, () -> stopReason != null || guard.stopReason().isPresent());
             exporter.finish();
-            String why = stopReason != null ? stopReason : errors > 0 ? errors + " run-time errors" : "ended";
+            if (guard.droppedByUser() > 0) {
+                log.info("session {}: {} events of users the policy does not allow were dropped", id,
+                        guard.droppedByUser());
+            }
+            String why = guard.stopReason().orElse(stopReason != null ? stopReason
+                    : errors > 0 ? errors + " run-time errors" : "ended");
             status(SessionState.SESSION_STATE_STOPPED, why);
         } catch (ProbeException | TargetException | MissingFeatureException e) {
             status(SessionState.SESSION_STATE_FAILED, e.getMessage());
