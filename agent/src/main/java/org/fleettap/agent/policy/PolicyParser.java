@@ -142,7 +142,7 @@ public final class PolicyParser {
                 out.add(uid.getAsInt());
             }
         }
-        return Set.copyOf(out);
+        return java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(out));
     }
 
     private static List<ScalarNode> list(String name, String key, Node v, String what) throws PolicyException {
