@@ -12,6 +12,8 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.fleettap.agent.daemon.AgentConfig;
 import org.fleettap.agent.daemon.AgentDaemon;
+import org.fleettap.agent.policy.Policy;
+import org.fleettap.agent.policy.PolicyException;
 import org.fleettap.agent.transport.BatchSink;
 import org.fleettap.agent.transport.GrpcTransport;
 import org.fleettap.agent.transport.KafkaTransport;
@@ -82,6 +84,13 @@ final class AgentCommand implements Callable<Integer> {
             description = "Where the agent keeps what outlives a restart (default: STATE_HOME/state).")
     Path stateDir;
 
+    @Option(names = "--policy", paramLabel = "FILE",
+            description = "This host's policy (YAML): which binaries and users' processes sessions may probe, "
+                    + "whether kernel probes may be used, and budgets per session (probes, events/s, map entries, "
+                    + "output bytes/s). The collector cannot override it. Without it everything is allowed. See "
+                    + "docs/policy.md.")
+    Path policyFile;
+
     @Option(names = DaemonSettings.CONFIG_OPTION, paramLabel = "FILE",
             description = "YAML settings (default: $" + DaemonSettings.CONFIG_ENV + "): keys are the long options, "
                     + "e.g. 'spool-max: 64MiB', 'labels: {zone: eu-1}'. Flags win, then FLEETTAP_<OPTION> "
@@ -101,8 +110,16 @@ final class AgentCommand implements Callable<Integer> {
         Path home = stateHome(ownerUid(), System.getenv(), System.getProperty("user.home"));
         Path spoolPath = writableDirectory("--spool", spoolDir != null ? spoolDir : home.resolve("spool"));
         Path statePath = writableDirectory("--state", stateDir != null ? stateDir : home.resolve("state"));
+        Policy policy = Policy.NONE;
+        if (policyFile != null) {
+            try {
+                policy = Policy.read(policyFile);
+            } catch (PolicyException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "policy: " + e.getMessage());
+            }
+        }
         AgentConfig config = AgentConfig.builder(collector.toString(), statePath).hostId(hostId).labels(labelMap)
-                .build();
+                .policy(policy).build();
 
         if (spoolMax != null && spoolMax < SpoolConfig.MIN_MAX_BYTES) {
             throw new UserErrors.UsageException("--spool-max " + spoolMax + " is below the smallest spool, "
