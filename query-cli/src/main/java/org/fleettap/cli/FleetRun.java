@@ -240,6 +240,10 @@ final class FleetRun {
             if (s.getState() == SessionState.SESSION_STATE_FAILED && !s.getReason().startsWith("compile error")) {
                 reportOnce(s.getHostId() + ": session failed: " + s.getReason());
             }
+            // A host's policy stopped the session there: say why (an agent-side rule the user cannot see otherwise).
+            if (s.getState() == SessionState.SESSION_STATE_STOPPED && s.getReason().startsWith("stopped by policy")) {
+                reportOnce(s.getHostId() + ": " + s.getReason());
+            }
             if (s.getState() == SessionState.SESSION_STATE_LOST) {
                 reportOnce("fleettap: warning: " + s.getHostId() + " lost (" + s.getReason() + "): the session goes on "
                         + "without it; what it sent before is kept");
