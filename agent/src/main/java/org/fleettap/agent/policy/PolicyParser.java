@@ -1,10 +1,5 @@
 package org.fleettap.agent.policy;
 
-import java.io.StringReader;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -13,11 +8,7 @@ import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.function.Function;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
-import org.yaml.snakeyaml.error.Mark;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
-import org.yaml.snakeyaml.error.YAMLException;
+import org.fleettap.agent.yaml.YamlText;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -49,27 +40,11 @@ public final class PolicyParser {
         if (bytes.length > MAX_BYTES) {
             throw new PolicyException(name + ": larger than " + (MAX_BYTES >> 10) + " KiB; not a policy file");
         }
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            throw new PolicyException(name + ": not UTF-8 text");
-        }
-        LoaderOptions options = new LoaderOptions();
-        options.setAllowDuplicateKeys(true); // found and reported below
-        options.setMaxAliasesForCollections(0);
-        options.setNestingDepthLimit(4);
-        options.setCodePointLimit(MAX_BYTES);
         Node root;
         try {
-            root = new Yaml(options).compose(new StringReader(text));
-        } catch (MarkedYAMLException e) {
-            Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
-            String problem = e.getProblem() != null ? e.getProblem() : e.getMessage();
-            throw new PolicyException((m == null ? name : at(name, m)) + ": " + oneLine(problem));
-        } catch (YAMLException e) {
-            throw new PolicyException(name + ": " + oneLine(e.getMessage()));
+            root = YamlText.compose(name, bytes, MAX_BYTES, 4);
+        } catch (YamlText.YamlException e) {
+            throw new PolicyException(e.getMessage());
         }
         Policy.Builder b = Policy.builder(name);
         if (root == null) {
@@ -99,7 +74,8 @@ public final class PolicyParser {
                 case Policy.BINARIES -> b.binaries(new Rule<>(key, binaries(name, key, v), where));
                 case Policy.USERS -> b.users(new Rule<>(key, users(name, key, v, uidOf), where));
                 case Policy.KERNEL_PROBES -> b.kernelProbes(new Rule<>(key, bool(name, key, v), where));
-                case Policy.MAX_PROBES_PER_SESSION -> b.maxProbesPerSession(new Rule<>(key, limit(name, key, v), where));
+                case Policy.MAX_PROBES_PER_SESSION ->
+                        b.maxProbesPerSession(new Rule<>(key, limit(name, key, v), where));
                 case Policy.MAX_EVENTS_PER_SECOND -> b.maxEventsPerSecond(new Rule<>(key, limit(name, key, v), where));
                 case Policy.MAX_MAP_ENTRIES -> b.maxMapEntries(new Rule<>(key, limit(name, key, v), where));
                 case Policy.MAX_OUTPUT_BYTES_PER_SECOND ->
@@ -182,11 +158,7 @@ public final class PolicyParser {
                 + (s == null ? "" : ", not '" + s + "'"));
     }
 
-    private static String at(String name, Mark m) {
-        return name + ":" + (m.getLine() + 1) + ":" + (m.getColumn() + 1);
-    }
-
-    private static String oneLine(String s) {
-        return s == null ? "malformed YAML" : s.strip().replaceAll("\\s*\\n\\s*", " ");
+    private static String at(String name, org.yaml.snakeyaml.error.Mark m) {
+        return YamlText.at(name, m);
     }
 }

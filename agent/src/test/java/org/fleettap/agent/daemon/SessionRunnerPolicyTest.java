@@ -26,19 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 /** The host's policy on sessions the collector pushes, with real probes on the loop fixture. */
 class SessionRunnerPolicyTest {
     private final List<Batch> batches = new CopyOnWriteArrayList<>();
-    private final List<SessionStatus> statuses = new CopyOnWriteArrayList<>();
-    private final List<CompileErrors> errors = new CopyOnWriteArrayList<>();
-    private final SessionRunner.Listener listener = new SessionRunner.Listener() {
-        @Override
-        public void status(SessionStatus s) {
-            statuses.add(s);
-        }
-
-        @Override
-        public void compileErrors(CompileErrors e) {
-            errors.add(e);
-        }
-    };
+    private final RecordingListener listener = new RecordingListener();
+    private final List<SessionStatus> statuses = listener.statuses;
+    private final List<CompileErrors> errors = listener.errors;
 
     private static SessionSpec counting(Path loop) {
         return SessionSpec.newBuilder().setSessionId("s-p").setScriptName("count.stp")
@@ -56,6 +46,14 @@ class SessionRunnerPolicyTest {
     private SessionRunner start(Path dir, Path loop, Policy policy) {
         return new SessionRunner(counting(loop), "host-p", Target.all(), batches::add,
                 new SequenceStore(dir.resolve("seq")), listener, policy).start();
+    }
+
+    /** Runs {@code script} under {@code policyText} against the loop fixture launched by the session, 5000 calls. */
+    private SessionRunner underCommand(Path dir, Path loop, String script, String policyText) throws Exception {
+        SessionSpec spec = SessionSpec.newBuilder().setSessionId("s-cmd").setScriptName("budget.stp")
+                .setScriptSource(script).setExportIntervalNanos(Duration.ofMillis(20).toNanos()).build();
+        return new SessionRunner(spec, "host-p", Target.command(List.of(loop.toString(), "5000")), batches::add,
+                new SequenceStore(dir.resolve("seq")), listener, policy(dir, policyText)).start();
     }
 
     private void awaitAttached() throws InterruptedException {
@@ -154,13 +152,8 @@ class SessionRunnerPolicyTest {
     @Test
     void aSessionOverItsOutputBudgetIsStopped(@TempDir Path dir) throws Exception {
         Path loop = Fixtures.path("loop").toRealPath();
-        SessionSpec printing = SessionSpec.newBuilder().setSessionId("s-out").setScriptName("print.stp")
-                .setScriptSource("probe process(\"" + loop + "\").function(\"f\") { printf(\"%s\\n\", "
-                        + "\"0123456789012345678901234567890123456789\") }\n")
-                .setExportIntervalNanos(Duration.ofMillis(20).toNanos()).build();
-        SessionRunner r = new SessionRunner(printing, "host-p", Target.command(List.of(loop.toString(), "5000")),
-                batches::add, new SequenceStore(dir.resolve("seq")), listener,
-                policy(dir, "max_output_bytes_per_second: 4096\n")).start();
+        SessionRunner r = underCommand(dir, loop, "probe process(\"" + loop + "\").function(\"f\") { printf(\"%s\\n\", "
+                + "\"0123456789012345678901234567890123456789\") }\n", "max_output_bytes_per_second: 4096\n");
         assertThat(r.join(Duration.ofSeconds(60))).isTrue();
         SessionStatus last = statuses.get(statuses.size() - 1);
         assertThat(last.getReason())
@@ -173,13 +166,8 @@ class SessionRunnerPolicyTest {
     @Test
     void aSessionOverItsMapBudgetIsStopped(@TempDir Path dir) throws Exception {
         Path loop = Fixtures.path("loop").toRealPath();
-        SessionSpec mapping = SessionSpec.newBuilder().setSessionId("s-map").setScriptName("map.stp")
-                .setScriptSource("global seen[100000]\nglobal n\nprobe process(\"" + loop
-                        + "\").function(\"f\") { seen[n++] = 1 }\n")
-                .setExportIntervalNanos(Duration.ofMillis(20).toNanos()).build();
-        SessionRunner r = new SessionRunner(mapping, "host-p", Target.command(List.of(loop.toString(), "5000")),
-                batches::add, new SequenceStore(dir.resolve("seq")), listener,
-                policy(dir, "max_map_entries: 500\n")).start();
+        SessionRunner r = underCommand(dir, loop, "global seen[100000]\nglobal n\nprobe process(\"" + loop
+                + "\").function(\"f\") { seen[n++] = 1 }\n", "max_map_entries: 500\n");
         assertThat(r.join(Duration.ofSeconds(60))).isTrue();
         SessionStatus last = statuses.get(statuses.size() - 1);
         assertThat(last.getReason()).isEqualTo("stopped by policy: 501 map entries over max_map_entries 500");

@@ -20,19 +20,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 class SessionRunnerTest {
     private final List<Batch> batches = new CopyOnWriteArrayList<>();
-    private final List<SessionStatus> statuses = new CopyOnWriteArrayList<>();
-    private final List<CompileErrors> errors = new CopyOnWriteArrayList<>();
-    private final SessionRunner.Listener listener = new SessionRunner.Listener() {
-        @Override
-        public void status(SessionStatus s) {
-            statuses.add(s);
-        }
-
-        @Override
-        public void compileErrors(CompileErrors e) {
-            errors.add(e);
-        }
-    };
+    private final RecordingListener listener = new RecordingListener();
+    private final List<SessionStatus> statuses = listener.statuses;
+    private final List<CompileErrors> errors = listener.errors;
 
     private SessionSpec counting(Path loop) {
         return SessionSpec.newBuilder().setSessionId("s-42").setScriptName("count.stp")

@@ -78,7 +78,8 @@ class PolicyCheckTest {
         assertThat(p.check(tracepoint, FILES))
                 .contains("policy: " + FILE + ":2:16: kernel_probes false does not allow syscall.futex");
         assertThat(p.check(kprobe, FILES))
-                .contains("policy: " + FILE + ":2:16: kernel_probes false does not allow kernel.function(\"vfs_read\")");
+                .contains("policy: " + FILE + ":2:16: kernel_probes false does not allow "
+                        + "kernel.function(\"vfs_read\")");
         assertThat(p.check(profile, FILES))
                 .contains("policy: " + FILE + ":2:16: kernel_probes false does not allow timer.profile");
         assertThat(p.check(List.of(uprobe("/usr/bin/ssh")), FILES)).isEmpty();

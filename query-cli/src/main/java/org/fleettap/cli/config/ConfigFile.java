@@ -1,19 +1,11 @@
 package org.fleettap.cli.config;
 
-import java.io.StringReader;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
+import org.fleettap.agent.yaml.YamlText;
 import org.yaml.snakeyaml.error.Mark;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
-import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -49,27 +41,11 @@ public final class ConfigFile {
         if (bytes.length > MAX_BYTES) {
             throw new ConfigException(name + ": larger than " + (MAX_BYTES >> 10) + " KiB; not a config file");
         }
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            throw new ConfigException(name + ": not UTF-8 text");
-        }
-        LoaderOptions options = new LoaderOptions();
-        options.setAllowDuplicateKeys(true); // found and reported below, with both places
-        options.setMaxAliasesForCollections(0);
-        options.setNestingDepthLimit(8);
-        options.setCodePointLimit(MAX_BYTES);
         Node root;
         try {
-            root = new Yaml(options).compose(new StringReader(text));
-        } catch (MarkedYAMLException e) {
-            Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
-            String problem = e.getProblem() != null ? e.getProblem() : e.getMessage();
-            throw new ConfigException((m == null ? name : at(name, m)) + ": " + oneLine(problem));
-        } catch (YAMLException e) {
-            throw new ConfigException(name + ": " + oneLine(e.getMessage()));
+            root = YamlText.compose(name, bytes, MAX_BYTES, 8);
+        } catch (YamlText.YamlException e) {
+            throw new ConfigException(e.getMessage());
         }
         if (root == null) {
             return List.of();
@@ -121,11 +97,7 @@ public final class ConfigFile {
     }
 
     private static String at(String name, Mark m) {
-        return name + ":" + (m.getLine() + 1) + ":" + (m.getColumn() + 1);
-    }
-
-    private static String oneLine(String s) {
-        return s == null ? "malformed YAML" : s.strip().replaceAll("\\s*\\n\\s*", " ");
+        return YamlText.at(name, m);
     }
 
     /** A config file that cannot be used; the message names file:line:col and says why. */
