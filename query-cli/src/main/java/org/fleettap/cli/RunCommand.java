@@ -23,6 +23,10 @@ import org.fleettap.collector.local.LocalStore;
 import org.fleettap.collector.local.LocalStoreException;
 import org.fleettap.proto.v1.SessionSpec;
 import org.fleettap.proto.v1.TargetSelector;
+import org.fleettap.agent.policy.Binaries;
+import org.fleettap.agent.policy.Policy;
+import org.fleettap.agent.policy.PolicyException;
+import org.fleettap.agent.policy.SessionGuard;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -82,6 +86,11 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "-o", paramLabel = "FILE", description = "Write the script's output to FILE.")
     Path output;
+
+    @Option(names = "--policy", paramLabel = "FILE",
+            description = "Hold this run to a policy file as an agent holds pushed sessions (docs/policy.md). "
+                    + "Without it a local run is not governed by any agent's policy.")
+    Path policyFile;
 
     @Option(names = "-g", description = "Guru mode: refused — no script may write to a traced process.")
     boolean guru;
@@ -160,6 +169,14 @@ final class RunCommand implements Callable<Integer> {
             System.err.print(c.format());
             return 1;
         }
+        Policy policy = Policy.NONE;
+        if (policyFile != null) {
+            try {
+                policy = Policy.read(policyFile);
+            } catch (PolicyException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "policy: " + e.getMessage());
+            }
+        }
         var target = options.target();
         Duration limit = options.limit();
         List<String> args = source != null ? positional
@@ -168,7 +185,11 @@ final class RunCommand implements Callable<Integer> {
             PrintStream out = output == null
                     ? new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true)
                     : new PrintStream(Files.newOutputStream(output), true);
-            PrintStream scriptOut = stored == null ? out : stored.scriptOutput(out);
+            CompiledScript[] script = new CompiledScript[1];
+            SessionGuard guard = new SessionGuard(policy, () -> script[0].mapEntries(), System::nanoTime);
+            PrintStream unguarded = stored == null ? out : stored.scriptOutput(out);
+            java.io.OutputStream guarded = guard.guard(unguarded);
+            PrintStream scriptOut = guarded == unguarded ? unguarded : new PrintStream(guarded, true);
             CompiledScript compiled;
             try {
                 compiled = ScriptCompiler.compile(c.script().orElseThrow(), ProbeResolver.forTarget(target),
@@ -178,13 +199,19 @@ final class RunCommand implements Callable<Integer> {
                 System.err.print(text.endsWith("\n") ? text : text + "\n");
                 return 1;
             }
+            script[0] = compiled;
             if (maxAction > 0) {
                 compiled.maxAction(maxAction);
+            }
+            java.util.Optional<String> denied = policy.check(compiled.plan().sites(), Binaries.system());
+            if (denied.isPresent()) {
+                throw new UserErrors.UsageException(denied.get());
             }
             if (!compiled.plan().sites().isEmpty()) {
                 Privileges.requireProbePrivileges();
             }
-            Session session = new Session(compiled.plan(), System.err, maxErrors);
+            Session session = new Session(guard.isNeeded() ? guard.guard(compiled.plan()) : compiled.plan(),
+                    System.err, maxErrors);
             compiled.bind(session);
             int errors = 0;
             // Installed until the results are stored, so that a second Ctrl-C does not cut the last export short.
@@ -203,7 +230,8 @@ final class RunCommand implements Callable<Integer> {
                 }
                 Exception failure = null;
                 try {
-                    errors = session.run(target, limit, stop::stopped);
+                    errors = session.run(target, limit, () -> stop.stopped() || guard.stopReason().isPresent());
+                    guard.stopReason().ifPresent(why -> System.err.println("fleettap: " + why));
                     long lost = session.lost();
                     if (lost > 0) {
                         System.err.printf("fleettap: warning: %d events lost (ring buffers full: the reader fell "
@@ -216,12 +244,13 @@ final class RunCommand implements Callable<Integer> {
                 } finally {
                     scriptOut.flush();
                     if (stored != null) {
-                        stored.finish(stop.stopped() ? "stopped by a signal" : errors > 0 ? errors
+                        stored.finish(guard.stopReason().isPresent() ? guard.stopReason().get()
+                                : stop.stopped() ? "stopped by a signal" : errors > 0 ? errors
                                 + " run-time errors" : "ended", failure);
                     }
                 }
             }
-            return errors == 0 && (stored == null || !stored.failed()) ? 0 : 1;
+            return errors == 0 && guard.stopReason().isEmpty() && (stored == null || !stored.failed()) ? 0 : 1;
         }
     }
 
