@@ -58,6 +58,8 @@ class LocalRunPolicyTest {
         String[] r = run("max_events_per_second: 1000\n", 300_000);
         assertThat(r[0]).isEqualTo("1");
         assertThat(r[1]).isEqualTo("c=1000\n");
-        assertThat(r[2]).matches("fleettap: stopped by policy: [0-9]+ events/s over max_events_per_second 1000\n");
+        // Hits between the stop and the detach are not handled; the kernel may count some of them as lost.
+        assertThat(r[2]).matches("fleettap: stopped by policy: [0-9]+ events/s over max_events_per_second 1000\n"
+                + "(fleettap: warning: [0-9]+ events lost \\(ring buffers full: the reader fell behind\\)\n)?");
     }
 }
