@@ -13,7 +13,6 @@ import java.util.concurrent.Callable;
 import org.fleettap.agent.daemon.AgentConfig;
 import org.fleettap.agent.daemon.AgentDaemon;
 import org.fleettap.agent.policy.Policy;
-import org.fleettap.agent.policy.PolicyException;
 import org.fleettap.agent.transport.BatchSink;
 import org.fleettap.agent.transport.GrpcTransport;
 import org.fleettap.agent.transport.KafkaTransport;
@@ -110,14 +109,7 @@ final class AgentCommand implements Callable<Integer> {
         Path home = stateHome(ownerUid(), System.getenv(), System.getProperty("user.home"));
         Path spoolPath = writableDirectory("--spool", spoolDir != null ? spoolDir : home.resolve("spool"));
         Path statePath = writableDirectory("--state", stateDir != null ? stateDir : home.resolve("state"));
-        Policy policy = Policy.NONE;
-        if (policyFile != null) {
-            try {
-                policy = Policy.read(policyFile);
-            } catch (PolicyException e) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "policy: " + e.getMessage());
-            }
-        }
+        Policy policy = PolicyFile.read(policyFile, spec);
         AgentConfig config = AgentConfig.builder(collector.toString(), statePath).hostId(hostId).labels(labelMap)
                 .policy(policy).build();
 

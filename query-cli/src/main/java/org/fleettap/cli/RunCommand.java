@@ -25,7 +25,6 @@ import org.fleettap.proto.v1.SessionSpec;
 import org.fleettap.proto.v1.TargetSelector;
 import org.fleettap.agent.policy.Binaries;
 import org.fleettap.agent.policy.Policy;
-import org.fleettap.agent.policy.PolicyException;
 import org.fleettap.agent.policy.SessionGuard;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -169,14 +168,7 @@ final class RunCommand implements Callable<Integer> {
             System.err.print(c.format());
             return 1;
         }
-        Policy policy = Policy.NONE;
-        if (policyFile != null) {
-            try {
-                policy = Policy.read(policyFile);
-            } catch (PolicyException e) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "policy: " + e.getMessage());
-            }
-        }
+        Policy policy = PolicyFile.read(policyFile, spec);
         var target = options.target();
         Duration limit = options.limit();
         List<String> args = source != null ? positional

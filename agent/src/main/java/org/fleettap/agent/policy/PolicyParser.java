@@ -37,12 +37,9 @@ public final class PolicyParser {
      * @throws PolicyException one line naming {@code name:line:col} and what is wrong
      */
     public static Policy parse(String name, byte[] bytes, Function<String, OptionalInt> uidOf) throws PolicyException {
-        if (bytes.length > MAX_BYTES) {
-            throw new PolicyException(name + ": larger than " + (MAX_BYTES >> 10) + " KiB; not a policy file");
-        }
         Node root;
         try {
-            root = YamlText.compose(name, bytes, MAX_BYTES, 4);
+            root = YamlText.compose(name, bytes, "a policy file", MAX_BYTES, 4);
         } catch (YamlText.YamlException e) {
             throw new PolicyException(e.getMessage());
         }

@@ -23,11 +23,16 @@ public final class YamlText {
 
     /**
      * Composes {@code bytes} (UTF-8) named {@code name} in messages into its root node, null for an empty document.
-     * Duplicate keys are left in the mapping for the caller to report with both places.
+     * Duplicate keys are left in the mapping for the caller to report with both places. {@code kind} names what the
+     * file should be, for the error when it is larger than {@code maxBytes}.
      *
      * @throws YamlException one line: {@code name[:line:col]: what}
      */
-    public static Node compose(String name, byte[] bytes, int maxBytes, int maxDepth) throws YamlException {
+    public static Node compose(String name, byte[] bytes, String kind, int maxBytes, int maxDepth)
+            throws YamlException {
+        if (bytes.length > maxBytes) {
+            throw new YamlException(name + ": larger than " + (maxBytes >> 10) + " KiB; not " + kind);
+        }
         String text;
         try {
             text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)

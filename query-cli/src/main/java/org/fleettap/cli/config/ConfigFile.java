@@ -38,12 +38,9 @@ public final class ConfigFile {
      *     shape
      */
     public static List<Setting> parse(String name, byte[] bytes) throws ConfigException {
-        if (bytes.length > MAX_BYTES) {
-            throw new ConfigException(name + ": larger than " + (MAX_BYTES >> 10) + " KiB; not a config file");
-        }
         Node root;
         try {
-            root = YamlText.compose(name, bytes, MAX_BYTES, 8);
+            root = YamlText.compose(name, bytes, "a config file", MAX_BYTES, 8);
         } catch (YamlText.YamlException e) {
             throw new ConfigException(e.getMessage());
         }
