@@ -99,7 +99,7 @@ class IngestEndToEndTest {
             assertThat(s.applied()).as("applied, %s", s).isEqualTo(n);
             assertThat(s.duplicates() + s.rejected() + s.intakeDropped()).as("%s", s).isZero();
         }
-        assertThat(c.ingestStats()).isEqualTo(new IngestStats(3L * n, 0, 0, 0));
+        assertThat(c.ingestStats()).isEqualTo(new IngestStats(3L * n, 0, 0, 0, 0, 0));
 
         ManagedChannel ch = channel(c);
         AggregateQueryResponse all = query(ch, GroupBy.GROUP_BY_NONE);
@@ -206,7 +206,7 @@ class IngestEndToEndTest {
 
         s.send(counted("h", SESSION, 1));
         assertThat(s.nextAck()).isEqualTo(ack(1, AckStatus.ACK_STATUS_APPLIED));
-        assertThat(c.ingestStats()).isEqualTo(new IngestStats(1, 0, 3, 0));
+        assertThat(c.ingestStats()).isEqualTo(new IngestStats(1, 0, 0, 1, 2, 0));
         assertThat(query(ch, GroupBy.GROUP_BY_NONE).getRows(0).getStats().getCount()).isEqualTo(totalCount(1));
     }
 
@@ -234,7 +234,7 @@ class IngestEndToEndTest {
             t.flush(Duration.ofSeconds(60));
             assertThat(t.stats().applied()).as("%s", t.stats()).isEqualTo(n);
         }
-        assertThat(c.ingestStats()).isEqualTo(new IngestStats(4L * n, 0, 0, 0));
+        assertThat(c.ingestStats()).isEqualTo(new IngestStats(4L * n, 0, 0, 0, 0, 0));
         AggregateQueryResponse all = query(channel(c), GroupBy.GROUP_BY_NONE);
         assertThat(all.getRows(0).getStats().getCount()).isEqualTo(4 * totalCount(n));
         assertThat(all.getRows(0).getStats().getSum()).isEqualTo(4 * totalSum(n));
