@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import org.fleettap.agent.transport.GrpcTransport;
@@ -208,6 +209,39 @@ class IngestEndToEndTest {
         assertThat(s.nextAck()).isEqualTo(ack(1, AckStatus.ACK_STATUS_APPLIED));
         assertThat(c.ingestStats()).isEqualTo(new IngestStats(1, 0, 0, 1, 2, 0));
         assertThat(query(ch, GroupBy.GROUP_BY_NONE).getRows(0).getStats().getCount()).isEqualTo(totalCount(1));
+    }
+
+    @Test
+    void threeBadMessagesAmongTenGoodBatchesAreRejectedAndCountedAndTheStreamStaysOpen() throws Exception {
+        Collector c = collector(CollectorConfig.of("127.0.0.1", 0, tmp.resolve("store")));
+        ManagedChannel ch = channel(c);
+        RawIngestStream s = RawIngestStream.open(ch);
+        byte[] good = counted("h", SESSION, 4).toByteArray();
+        byte[][] bad = {
+            Arrays.copyOf(good, good.length - 3), // truncated inside its aggregates
+            {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff,
+                (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff}, // a varint tag longer than 10 bytes
+            {0x0a, 0x7f, 'h'}, // host_id claims 127 bytes, one follows
+        };
+        int next = 0;
+        for (long seq = 1; seq <= 10; seq++) {
+            s.send(counted("h", SESSION, seq));
+            assertThat(s.nextAck()).isEqualTo(ack(seq, AckStatus.ACK_STATUS_APPLIED));
+            if (seq % 3 == 0) {
+                s.sendBytes(bad[next++]);
+                Ack refused = s.nextAck();
+                assertThat(refused.getStatus()).isEqualTo(AckStatus.ACK_STATUS_REJECTED);
+                assertThat(refused.getSequence()).isZero();
+                assertThat(refused.getError()).startsWith("batch is not a protobuf Batch: ").doesNotContain("\n");
+            }
+        }
+        assertThat(next).isEqualTo(3);
+        assertThat(c.ingestStats()).isEqualTo(new IngestStats(10, 0, 3, 0, 0, 0));
+        assertThat(c.ingestStats().rejected()).isEqualTo(3);
+        assertThat(s.ended()).as("stream still open").isFalse();
+        assertThat(query(ch, GroupBy.GROUP_BY_NONE).getRows(0).getStats().getCount()).isEqualTo(totalCount(10));
+        s.complete();
+        assertThat(s.awaitEnd()).as("the collector completes the stream").isNull();
     }
 
     @Test

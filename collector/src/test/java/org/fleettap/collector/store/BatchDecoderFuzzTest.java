@@ -8,7 +8,6 @@ import static org.fleettap.collector.store.TestBatches.k;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -25,13 +24,10 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.statistics.Statistics;
 import net.jqwik.api.constraints.Size;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
 import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.BeforeContainer;
 import org.fleettap.proto.v1.AckStatus;
 import org.fleettap.proto.v1.Batch;
-import org.fleettap.proto.v1.LossCounters;
-import org.fleettap.proto.v1.OutputLine;
 
 /**
  * Fuzzes the collector's batch reader ({@link WireBatch#decode}, {@link BatchDecoder}) with random bytes and edits of
@@ -40,19 +36,9 @@ import org.fleettap.proto.v1.OutputLine;
  * one-line message), reads the same identity from the rest, and a batch it accepts is either refused by a rule with
  * a one-line reason or applied by a real store without an exception. Nothing else may come out of either.
  */
-@AddLifecycleHook(FuzzTries.class)
 class BatchDecoderFuzzTest {
     private static final Batch[] SEEDS = {
-        batch("host-ü", "s1", 7, T0)
-                .add("latency", List.of(k("read"), k(-3)), 5, 7, 1_000_000, -2)
-                .add("latency", List.of(k("write"), k(4)), 9)
-                .add("calls", List.of(), 1, 1, 1)
-                .build().toBuilder()
-                .setLosses(LossCounters.newBuilder().setRecordsLost(3).setEventsDropped(4))
-                .setSpoolDroppedBatches(2)
-                .addOutput(OutputLine.newBuilder().setTimeUnixNanos(T0 + 5).setText("hello"))
-                .setFinalBatch(true)
-                .build(),
+        WireBatchTest.BATCH,
         batch("h", "s2", 1, T0).add("calls", List.of(k(1)), 1).build(),
         batch("h2", "s3", 3, T0).line(T0, "a line").line(T0 + 1, "another").build(),
     };
@@ -77,13 +63,7 @@ class BatchDecoderFuzzTest {
     static void closeStore() throws IOException {
         store.close();
         try (Stream<Path> files = Files.walk(dir)) {
-            files.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.delete(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         }
     }
 
