@@ -1,6 +1,7 @@
 package org.fleettap.collector.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.fleettap.collector.CollectorTesting.CALLS;
 import static org.fleettap.collector.CollectorTesting.SESSION;
 import static org.fleettap.collector.CollectorTesting.counted;
@@ -8,6 +9,7 @@ import static org.fleettap.collector.CollectorTesting.totalCount;
 import static org.fleettap.collector.CollectorTesting.totalSum;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -242,6 +244,26 @@ class IngestEndToEndTest {
         assertThat(query(ch, GroupBy.GROUP_BY_NONE).getRows(0).getStats().getCount()).isEqualTo(totalCount(10));
         s.complete();
         assertThat(s.awaitEnd()).as("the collector completes the stream").isNull();
+    }
+
+    @Test
+    void messagesOverTheGrpcLimitAreRefusedOnEveryServiceAndTheCollectorGoesOn() throws Exception {
+        Collector c = collector(CollectorConfig.of("127.0.0.1", 0, tmp.resolve("store")));
+        ManagedChannel ch = channel(c);
+        RawIngestStream s = RawIngestStream.open(ch);
+        s.sendBytes(new byte[IngestServiceImpl.MAX_MESSAGE_BYTES + 1]);
+        Throwable ended = s.awaitEnd();
+        assertThat(Status.fromThrowable(ended).getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+
+        String huge = "s".repeat(IngestServiceImpl.MAX_MESSAGE_BYTES);
+        assertThatThrownBy(() -> QueryServiceGrpc.newBlockingStub(ch).queryAggregates(
+                AggregateQuery.newBuilder().setSessionId(huge).setName(CALLS).build()))
+                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode())
+                        .isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
+
+        assertThat(RawIngestStream.ingest(ch, counted("h", SESSION, 1)))
+                .containsExactly(ack(1, AckStatus.ACK_STATUS_APPLIED));
+        assertThat(c.ingestStats()).isEqualTo(new IngestStats(1, 0, 0, 0, 0, 0));
     }
 
     @Test
