@@ -6,8 +6,11 @@ import static org.fleettap.collector.store.TestBatches.T0;
 import static org.fleettap.collector.store.TestBatches.batch;
 import static org.fleettap.collector.store.TestBatches.k;
 
+import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -50,6 +53,8 @@ class BatchDecoderFuzzTest {
      */
     private static final String MALFORMED_VARINT = "CodedInputStream encountered a malformed varint.";
 
+    private static final java.util.concurrent.atomic.AtomicLong NEXT_SEQUENCE =
+            new java.util.concurrent.atomic.AtomicLong();
     private static Path dir;
     private static Store store;
 
@@ -131,6 +136,39 @@ class BatchDecoderFuzzTest {
             bytes = e.apply(bytes);
         }
         Statistics.collect(outcome(check(bytes)));
+    }
+
+    /**
+     * Edits inside one delta's aggregate only, the batch around it intact, so that the edits reach the aggregate
+     * checks and the store instead of stopping at the batch's envelope.
+     */
+    @Property
+    void batchesWithAnEditedAggregate(@ForAll @Size(min = 1, max = 30) List<Long> values,
+            @ForAll("edits") List<Edit> edits) {
+        byte[] aggregate = TestBatches.aggregate(values.stream().mapToLong(Long::longValue).toArray()).toProto()
+                .toByteArray();
+        for (Edit e : edits) {
+            aggregate = e.apply(aggregate);
+        }
+        // A new sequence number each try, so that the store applies what it accepts instead of answering DUPLICATE.
+        Batch envelope = batch("h-agg", "s-agg", NEXT_SEQUENCE.incrementAndGet(), T0)
+                .add("calls", List.of(k("x")), 1).build();
+        byte[] delta = envelope.getAggregates(0).toBuilder().clearAggregate().build().toByteArray();
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        bytes.writeBytes(envelope.toBuilder().clearAggregates().build().toByteArray());
+        try {
+            CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+            ByteArrayOutputStream d = new ByteArrayOutputStream();
+            CodedOutputStream dout = CodedOutputStream.newInstance(d);
+            dout.writeRawBytes(delta);
+            dout.writeByteArray(3, aggregate); // AggregateDelta.aggregate
+            dout.flush();
+            out.writeByteArray(6, d.toByteArray()); // Batch.aggregates
+            out.flush();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        Statistics.collect(outcome(check(bytes.toByteArray())));
     }
 
     @Provide
