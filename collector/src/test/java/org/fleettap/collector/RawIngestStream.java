@@ -1,6 +1,11 @@
 package org.fleettap.collector;
 
+import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.stub.ClientCalls;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
 import java.util.concurrent.BlockingQueue;
@@ -11,26 +16,54 @@ import org.fleettap.proto.v1.Ack;
 import org.fleettap.proto.v1.Batch;
 import org.fleettap.proto.v1.IngestServiceGrpc;
 
-/** One Ingest stream driven by hand: send batches, take acks in arrival order, cancel it. */
-public final class RawIngestStream implements ClientResponseObserver<Batch, Ack> {
+/**
+ * One Ingest stream driven by hand: send batches (or bytes no protobuf encoder would make), take acks in arrival
+ * order, cancel it.
+ */
+public final class RawIngestStream implements ClientResponseObserver<Object, Ack> {
+    /** {@code Ingest} whose requests are a {@link Batch} or the bytes of a message as they are. */
+    private static final MethodDescriptor<Object, Ack> INGEST = IngestServiceGrpc.getIngestMethod().toBuilder(
+            new MethodDescriptor.Marshaller<Object>() {
+                @Override
+                public InputStream stream(Object value) {
+                    return value instanceof Batch b ? b.toByteString().newInput()
+                            : new ByteArrayInputStream((byte[]) value);
+                }
+
+                @Override
+                public Object parse(InputStream stream) {
+                    throw new UnsupportedOperationException("a client does not read requests");
+                }
+            }, IngestServiceGrpc.getIngestMethod().getResponseMarshaller()).build();
+
     private final BlockingQueue<Ack> acks = new LinkedBlockingQueue<>();
     private final CountDownLatch ended = new CountDownLatch(1);
     private volatile Throwable error;
-    private ClientCallStreamObserver<Batch> requests;
+    private ClientCallStreamObserver<Object> requests;
 
     public static RawIngestStream open(ManagedChannel channel) {
         RawIngestStream s = new RawIngestStream();
-        IngestServiceGrpc.newStub(channel).ingest(s);
+        ClientCalls.asyncBidiStreamingCall(channel.newCall(INGEST, CallOptions.DEFAULT), s);
         return s;
     }
 
     @Override
-    public void beforeStart(ClientCallStreamObserver<Batch> requestStream) {
+    public void beforeStart(ClientCallStreamObserver<Object> requestStream) {
         this.requests = requestStream;
     }
 
     public synchronized void send(Batch b) {
         requests.onNext(b);
+    }
+
+    /** Sends {@code message} as one message of the stream, whatever it holds. */
+    public synchronized void sendBytes(byte[] message) {
+        requests.onNext(message);
+    }
+
+    /** Whether the collector has ended the stream. */
+    public boolean ended() {
+        return ended.getCount() == 0;
     }
 
     public synchronized void cancel() {

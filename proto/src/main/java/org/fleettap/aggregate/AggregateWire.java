@@ -48,17 +48,23 @@ final class AggregateWire {
             values[size++] = v;
         }
 
+        /**
+         * Reads a packed list. Its numbers are read by a reader that ends where the list ends, so a last number
+         * whose bytes all have the continuation bit (not counted by {@link WireReader#countVarints}) is refused as
+         * truncated instead of being read on into the next field, past the room counted for it.
+         */
         void addPacked(WireReader in) throws InvalidProtocolBufferException {
             int n = in.length();
-            int end = in.position() + n;
-            int count = in.countVarints(n);
+            WireReader list = new WireReader(in.bytes(), in.position(), n);
+            in.skipBytes(n);
+            int count = list.countVarints(n);
             if (size + count > values.length) {
                 values = java.util.Arrays.copyOf(values, size + count);
             }
-            while (in.position() < end) {
-                values[size++] = in.varint();
+            for (int i = 0; i < count; i++) {
+                values[size++] = list.varint();
             }
-            if (in.position() != end) {
+            if (list.position() != in.position()) {
                 throw new InvalidProtocolBufferException("a packed list's last number runs past its end");
             }
         }

@@ -50,7 +50,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>Restart.</b> Opening a spool scans its segments and replays every intact batch that was
  * not released. Acknowledgements are not written to disk: a batch acknowledged in a segment that
  * also holds unacknowledged ones is sent again after a restart (the collector answers {@code
- * DUPLICATE}). Damaged records (checksum mismatch) are skipped and counted, a record cut short at
+ * DUPLICATE}). Damaged records (checksum mismatch) are skipped and counted; one whose (host,
+ * session) still reads and is the session of an intact batch in the spool is also counted as a drop
+ * of that session, so the collector learns of it like the spool's other drops. A record cut short at
  * the end of a segment (a crash during a write) is counted as truncated, and a file that is not a
  * segment is counted and deleted; none of these stops the spool.
  *
@@ -402,11 +404,13 @@ public final class Spool implements Closeable {
                 }
             }
         }
+        List<SessionKey> damagedOf = new ArrayList<>();
         for (Map.Entry<Long, Path> f : files.entrySet()) {
-            recoverSegment(f.getKey(), f.getValue());
+            recoverSegment(f.getKey(), f.getValue(), damagedOf);
             nextSegmentId = f.getKey() + 1;
         }
         drops = DropLedger.load(dir);
+        reportDamaged(damagedOf);
         if (live > 0 || corruptRecords > 0 || truncatedRecords > 0 || unreadableSegments > 0 || drops.total() > 0) {
             log.info("spool {}: {} batches to replay in {} segments ({} bytes); {} damaged regions, {} truncated"
                             + " records, {} unreadable segments skipped; {} drops not yet reported",
@@ -415,9 +419,41 @@ public final class Spool implements Closeable {
         }
     }
 
-    private void recoverSegment(long id, Path path) throws IOException {
+    /**
+     * Damaged batches whose (host, session) still reads and is the session of an intact batch in the spool are
+     * counted as drops of that session, so the collector learns of them with its next batch as of the spool's other
+     * drops. The others (identity unreadable, or naming a session the spool does not hold, which the damage may have
+     * made up) stay counted in {@link SpoolStats#corruptRecords()} only.
+     */
+    private void reportDamaged(List<SessionKey> damagedOf) throws IOException {
+        if (damagedOf.isEmpty()) {
+            return;
+        }
+        java.util.Set<SessionKey> known = new java.util.HashSet<>();
+        for (Entry e : pending) {
+            known.add(e.key.session());
+        }
+        int reported = 0;
+        for (SessionKey k : damagedOf) {
+            if (known.contains(k)) {
+                countDrop(k, 0);
+                reported++;
+            }
+        }
+        if (reported > 0) {
+            drops.persist();
+        }
+        log.warn("spool {}: {} damaged batches counted as drops of their sessions (reported to the collector),"
+                + " {} of unknown session", dir, reported, damagedOf.size() - reported);
+    }
+
+    /** The identity of each damaged batch whose record still held it goes to {@code damagedOf}. */
+    private void recoverSegment(long id, Path path, List<SessionKey> damagedOf) throws IOException {
         byte[] bytes = Files.readAllBytes(path);
         SpoolFormat.Scan scan = SpoolFormat.scan(ByteBuffer.wrap(bytes));
+        for (SpoolFormat.Frame f : scan.damaged()) {
+            SessionKey.readFrom(bytes, f.payloadOffset(), f.length()).ifPresent(damagedOf::add);
+        }
         corruptRecords += scan.corrupt();
         truncatedRecords += scan.truncated();
         if (scan.header() == SpoolFormat.Header.BAD) {
@@ -437,6 +473,7 @@ public final class Spool implements Closeable {
             } catch (InvalidProtocolBufferException e) {
                 corruptRecords++;
                 damaged++;
+                SessionKey.readFrom(bytes, f.payloadOffset(), f.length()).ifPresent(damagedOf::add);
                 log.warn("spool segment {}: record at offset {} is not a batch; skipping it", path, f.offset(), e);
                 continue;
             }

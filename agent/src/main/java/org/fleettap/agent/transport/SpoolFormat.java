@@ -74,10 +74,11 @@ final class SpoolFormat {
 
     /**
      * What a scan found: the intact records in order, the damaged regions ({@code corrupt}: each
-     * run of bytes between intact records that is not one counts once) and whether the segment ends
-     * in a truncated record.
+     * run of bytes between intact records that is not one counts once), among them the records
+     * whose header checked out and whose payload did not ({@code damaged}: where the batch was, so
+     * that its identity may still be read), and whether the segment ends in a truncated record.
      */
-    record Scan(Header header, List<Frame> frames, int corrupt, int truncated) {}
+    record Scan(Header header, List<Frame> frames, int corrupt, int truncated, List<Frame> damaged) {}
 
     static Header header(ByteBuffer segment) {
         int size = segment.limit();
@@ -97,9 +98,10 @@ final class SpoolFormat {
     static Scan scan(ByteBuffer segment) {
         Header header = header(segment);
         if (header != Header.OK) {
-            return new Scan(header, List.of(), 0, header == Header.SHORT ? 1 : 0);
+            return new Scan(header, List.of(), 0, header == Header.SHORT ? 1 : 0, List.of());
         }
         List<Frame> frames = new ArrayList<>();
+        List<Frame> damaged = new ArrayList<>();
         int corrupt = 0;
         int truncated = 0;
         int limit = segment.limit();
@@ -120,6 +122,7 @@ final class SpoolFormat {
                     frames.add(frame);
                 } else {
                     corrupt++;
+                    damaged.add(frame);
                 }
                 pos = frame.end();
                 continue;
@@ -131,7 +134,7 @@ final class SpoolFormat {
             corrupt++;
             pos = resync(segment, pos + 1);
         }
-        return new Scan(header, frames, corrupt, truncated);
+        return new Scan(header, frames, corrupt, truncated, damaged);
     }
 
     /** Whether the record at {@code frame} in {@code segment} (header and payload) checks out. */

@@ -6,7 +6,8 @@ package org.fleettap.agent.transport;
  * @param batches batches in the spool not yet acknowledged (including those sent and awaiting an ack)
  * @param bytes bytes of the spool's segment files
  * @param droppedBatches batches dropped since the spool was opened: the oldest, to stay within the
- *     bound; batches that could not be written or read back; batches larger than the whole bound
+ *     bound; batches that could not be written or read back; batches larger than the whole bound;
+ *     batches found damaged at open whose session is known (see {@link Spool})
  * @param unreportedDrops drops (of the spool, or of a transport's full queue) not yet carried to the
  *     collector by a later batch of the same (host, session); kept across restarts
  * @param corruptRecords damaged regions found in segment files (each run of damaged bytes between

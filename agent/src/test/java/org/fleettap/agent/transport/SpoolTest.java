@@ -239,6 +239,43 @@ class SpoolTest {
         }
     }
 
+    @Test
+    void aBatchDamagedAtRestIsCountedAsADropOfItsSessionAndReportedWithTheSessionsNextBatch() throws IOException {
+        try (Spool spool = open(1 << 20, 1 << 16)) {
+            appendAll(spool, S1, 1, 5);
+        }
+        Path seg = dir.resolve(segmentFiles(dir).get(0));
+        // The third record's last payload byte: inside its aggregates, after its host and session.
+        flipByte(seg, SpoolFormat.SEGMENT_HEADER_BYTES + 3L * RECORD - 1);
+        try (Spool spool = open(1 << 20, 1 << 16)) {
+            assertThat(sequences(drain(spool))).containsExactly(1L, 2L, 4L, 5L);
+            SpoolStats stats = spool.stats();
+            assertThat(stats.corruptRecords()).isEqualTo(1);
+            assertThat(stats.droppedBatches()).isEqualTo(1);
+            assertThat(spool.unreportedDrops()).containsExactly(Map.entry(new SessionKey(TransportTesting.HOST, S1), 1L));
+            assertThat(spool.append(batch(S1, 6)).getSpoolDroppedBatches()).isEqualTo(1);
+            assertThat(spool.stats().unreportedDrops()).isZero();
+        }
+    }
+
+    @Test
+    void aBatchWhoseSessionIdIsDamagedAtRestIsCountedButChargedToNoSession() throws IOException {
+        try (Spool spool = open(1 << 20, 1 << 16)) {
+            appendAll(spool, S1, 1, 5);
+        }
+        Path seg = dir.resolve(segmentFiles(dir).get(0));
+        // The third record's payload starts with host_id (tag, length, bytes), then session_id's tag, length, "s1".
+        int sessionByte = SpoolFormat.RECORD_HEADER_BYTES + 2 + TransportTesting.HOST.length() + 2;
+        flipByte(seg, SpoolFormat.SEGMENT_HEADER_BYTES + 2L * RECORD + sessionByte);
+        try (Spool spool = open(1 << 20, 1 << 16)) {
+            assertThat(sequences(drain(spool))).containsExactly(1L, 2L, 4L, 5L);
+            SpoolStats stats = spool.stats();
+            assertThat(stats.corruptRecords()).isEqualTo(1);
+            assertThat(stats.droppedBatches()).isZero();
+            assertThat(stats.unreportedDrops()).isZero();
+        }
+    }
+
     // ---- damaged segment files found at open
 
     /** How a segment of five records is damaged, and what opening the spool must find. */

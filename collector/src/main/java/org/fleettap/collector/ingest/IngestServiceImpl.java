@@ -57,8 +57,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Batches are read from their bytes into {@link WireBatch}es by the method's request marshaller, on gRPC's threads
  * as they arrive ({@link #INGEST}: the service's {@code Ingest} method, its wire unchanged): the ingest thread, which
- * every batch passes, then only writes. Bytes that are not a {@code Batch} fail the stream with INTERNAL, as gRPC's
- * own protobuf marshaller does.
+ * every batch passes, then only writes. A message that is not a {@code Batch} (truncated, garbled) is REJECTED with
+ * the parser's reason and counted as malformed ({@link IngestStats}); the stream stays open. The counts are logged
+ * every {@link #STATS_LOG_INTERVAL} while they change, and when ingest stops.
  */
 public final class IngestServiceImpl implements BindableService, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(IngestServiceImpl.class);
@@ -66,6 +67,7 @@ public final class IngestServiceImpl implements BindableService, AutoCloseable {
     public static final int MAX_MESSAGE_BYTES = 4 << 20;
     static final String THREAD_NAME = "fleettap-ingest";
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration STATS_LOG_INTERVAL = Duration.ofMinutes(1);
 
     private record Item(AgentStream stream, WireBatch batch, int bytes) {}
 
@@ -80,11 +82,16 @@ public final class IngestServiceImpl implements BindableService, AutoCloseable {
             throw new UnsupportedOperationException("the collector does not send batches");
         }
 
+        /**
+         * Never throws for bad bytes: a message that is not a {@code Batch} becomes a {@link WireBatch#malformed}
+         * batch, refused and counted by the ingest thread, so one garbled message costs one REJECTED acknowledgement,
+         * not the agent's stream (gRPC would end a stream whose marshaller throws).
+         */
         @Override
         public WireBatch parse(InputStream stream) {
+            byte[] bytes;
             try (stream) {
                 // gRPC's message streams know their length: read them into an array of that size at once.
-                byte[] bytes;
                 if (stream instanceof KnownLength) {
                     bytes = new byte[stream.available()];
                     if (stream.readNBytes(bytes, 0, bytes.length) != bytes.length || stream.read() != -1) {
@@ -93,14 +100,21 @@ public final class IngestServiceImpl implements BindableService, AutoCloseable {
                 } else {
                     bytes = stream.readAllBytes();
                 }
-                return WireBatch.decode(bytes);
-            } catch (InvalidProtocolBufferException e) {
-                throw Status.INTERNAL.withDescription("Invalid protobuf byte sequence").withCause(e)
-                        .asRuntimeException();
             } catch (IOException e) {
                 throw Status.INTERNAL.withDescription("reading a batch failed").withCause(e).asRuntimeException();
             }
+            try {
+                return WireBatch.decode(bytes);
+            } catch (InvalidProtocolBufferException e) {
+                return WireBatch.malformed(bytes.length, oneLine(e.getMessage()));
+            }
         }
+    }
+
+    /** {@code s} on one line, at most 200 characters. */
+    static String oneLine(String s) {
+        String line = String.valueOf(s).replaceAll("[\\r\\n\\t]+", " ").strip();
+        return line.length() <= 200 ? line : line.substring(0, 200) + "...";
     }
 
     private final Store store;
@@ -120,7 +134,9 @@ public final class IngestServiceImpl implements BindableService, AutoCloseable {
     private volatile boolean stopping;
     private final AtomicLong applied = new AtomicLong();
     private final AtomicLong duplicates = new AtomicLong();
-    private final AtomicLong rejected = new AtomicLong();
+    private final AtomicLong malformed = new AtomicLong();
+    private final AtomicLong oversized = new AtomicLong();
+    private final AtomicLong invalid = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
 
     public IngestServiceImpl(Store store, IngestSettings settings, AppliedFeed feed) {
@@ -146,7 +162,8 @@ public final class IngestServiceImpl implements BindableService, AutoCloseable {
     }
 
     public IngestStats stats() {
-        return new IngestStats(applied.get(), duplicates.get(), rejected.get(), failed.get());
+        return new IngestStats(applied.get(), duplicates.get(), malformed.get(), oversized.get(), invalid.get(),
+                failed.get());
     }
 
     /** Streams open now. */
@@ -229,7 +246,17 @@ public final class IngestServiceImpl implements BindableService, AutoCloseable {
 
     private void run() {
         List<Item> group = new ArrayList<>();
+        IngestStats logged = stats();
+        long nextLog = System.nanoTime() + STATS_LOG_INTERVAL.toNanos();
         while (true) {
+            if (System.nanoTime() - nextLog >= 0) {
+                nextLog = System.nanoTime() + STATS_LOG_INTERVAL.toNanos();
+                IngestStats now = stats();
+                if (!now.equals(logged)) {
+                    log.info("ingest: {}", now);
+                    logged = now;
+                }
+            }
             Item first;
             try {
                 first = queue.poll(100, TimeUnit.MILLISECONDS);
@@ -271,12 +298,16 @@ public final class IngestServiceImpl implements BindableService, AutoCloseable {
         List<Integer> at = new ArrayList<>(group.size());
         for (int i = 0; i < group.size(); i++) {
             Item item = group.get(i);
-            if (item.bytes() > settings.maxBatchBytes()) {
+            if (item.batch().malformed()) {
+                log.warn("rejected a message of {} bytes: {}", item.bytes(), item.batch().rejection());
+                acks[i] = ack(item.batch(), AckStatus.ACK_STATUS_REJECTED, item.batch().rejection());
+                malformed.incrementAndGet();
+            } else if (item.bytes() > settings.maxBatchBytes()) {
                 String error = "batch is " + item.bytes() + " bytes, over the limit of " + settings.maxBatchBytes()
                         + " bytes (max_batch_bytes)";
                 log.warn("rejected {}: {}", item.batch(), error);
                 acks[i] = ack(item.batch(), AckStatus.ACK_STATUS_REJECTED, error);
-                rejected.incrementAndGet();
+                oversized.incrementAndGet();
             } else {
                 batches.add(item.batch());
                 at.add(i);
@@ -309,7 +340,7 @@ public final class IngestServiceImpl implements BindableService, AutoCloseable {
             switch (result.status()) {
                 case ACK_STATUS_APPLIED -> applied.incrementAndGet();
                 case ACK_STATUS_DUPLICATE -> duplicates.incrementAndGet();
-                default -> rejected.incrementAndGet();
+                default -> invalid.incrementAndGet();
             }
         }
         for (int i = 0; i < acks.length; i++) {

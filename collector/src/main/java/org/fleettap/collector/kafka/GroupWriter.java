@@ -28,7 +28,7 @@ final class GroupWriter {
 
     /** One poll's records: the batches parsed from them and the offsets after them. */
     record Group(long epoch, List<Batch> batches, Map<KafkaPartition, Long> offsets,
-            Map<TopicPartition, OffsetAndMetadata> commit, int records, int malformed) {}
+            Map<TopicPartition, OffsetAndMetadata> commit, int records, int malformed, int oversized) {}
 
     /** Applies a group in one store write; throws when nothing of it was applied. */
     @FunctionalInterface

@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * crash the consumer resumes exactly after the last records applied, and a record is never applied twice. The
  * offsets are also committed to the group, asynchronously and only for monitoring (consumer lag).
  *
- * <p>A record whose value is not a {@code Batch} is counted and skipped (its offset advances like any other). A
+ * <p>A record whose value is not a {@code Batch}, or is over {@link KafkaIngestConfig#maxRecordBytes()}, is counted
+ * by reason and skipped (its offset advances like any other, so a poisoned record never stops the group). A
  * batch Kafka holds twice (an agent's resend after a failed delivery) is a DUPLICATE by its (host, session,
  * sequence). When a store write fails, nothing of it was applied: the consumer goes back to the stored offsets and
  * reads the records again after a pause; what had been read after them is dropped unwritten and read again too.
@@ -56,6 +57,8 @@ public final class KafkaIngest implements AutoCloseable {
     static final String WRITER_THREAD_NAME = "fleettap-kafka-writer";
     private static final Duration RETRY_DELAY = Duration.ofSeconds(1);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    /** The counts are logged this often while they change (and when ingest stops). */
+    static final Duration STATS_LOG_INTERVAL = Duration.ofMinutes(1);
     /**
      * Kafka's {@code max.partition.fetch.bytes} unless the configuration sets it: Kafka's default of 1 MiB holds
      * fewer than 100 batches of 100 keys (about 12 KB each), so a poll of one busy partition could never fill
@@ -77,6 +80,7 @@ public final class KafkaIngest implements AutoCloseable {
     private final AtomicLong duplicates = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
     private final AtomicLong malformed = new AtomicLong();
+    private final AtomicLong oversized = new AtomicLong();
     private final AtomicLong failedWrites = new AtomicLong();
     // Used on the consumer's thread only.
     private GroupWriter writer;
@@ -108,7 +112,7 @@ public final class KafkaIngest implements AutoCloseable {
 
     public KafkaIngestStats stats() {
         return new KafkaIngestStats(records.get(), applied.get(), duplicates.get(), rejected.get(), malformed.get(),
-                failedWrites.get());
+                oversized.get(), failedWrites.get());
     }
 
     /** Stops polling (a write in progress completes), closes the consumer and waits for its thread. Idempotent. */
@@ -166,7 +170,17 @@ public final class KafkaIngest implements AutoCloseable {
                     seekToStored(consumer.assignment());
                 }
             });
+            KafkaIngestStats logged = stats();
+            long nextLog = System.nanoTime() + STATS_LOG_INTERVAL.toNanos();
             while (closing.getCount() > 0) {
+                if (System.nanoTime() - nextLog >= 0) {
+                    nextLog = System.nanoTime() + STATS_LOG_INTERVAL.toNanos();
+                    KafkaIngestStats now = stats();
+                    if (!now.equals(logged)) {
+                        log.info("Kafka ingest from topic {}: {}", config.topic(), now);
+                        logged = now;
+                    }
+                }
                 if (w.epoch() != readEpoch) {
                     // A write failed: nothing of it was applied, nor of what was read after it.
                     if (pause()) {
@@ -188,7 +202,7 @@ public final class KafkaIngest implements AutoCloseable {
                     }
                     continue;
                 }
-                if (!polled.isEmpty() && !w.put(parse(polled, readEpoch))) {
+                if (!polled.isEmpty() && !w.put(parse(polled, readEpoch, config.maxRecordBytes()))) {
                     break;
                 }
             }
@@ -222,12 +236,17 @@ public final class KafkaIngest implements AutoCloseable {
         }
     }
 
-    /** The batches in one poll's records, and the offsets after them; records that are not batches are counted. */
-    private static GroupWriter.Group parse(ConsumerRecords<byte[], byte[]> polled, long epoch) {
+    /**
+     * The batches in one poll's records, and the offsets after them. Records that are not batches (no value, over
+     * {@link KafkaIngestConfig#maxRecordBytes()}, bytes that do not parse) are logged, counted and skipped: their
+     * offsets advance with the good records' in the same store write, so the consumer never reads them again.
+     */
+    private static GroupWriter.Group parse(ConsumerRecords<byte[], byte[]> polled, long epoch, int maxRecordBytes) {
         List<Batch> batches = new ArrayList<>(polled.count());
         Map<KafkaPartition, Long> offsets = new LinkedHashMap<>();
         Map<TopicPartition, OffsetAndMetadata> commit = new HashMap<>();
         int bad = 0;
+        int oversized = 0;
         for (ConsumerRecord<byte[], byte[]> r : polled) {
             offsets.put(new KafkaPartition(r.topic(), r.partition()), r.offset() + 1);
             commit.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
@@ -236,15 +255,21 @@ public final class KafkaIngest implements AutoCloseable {
                 log.warn("skipping Kafka record {}-{}@{}: it has no value", r.topic(), r.partition(), r.offset());
                 continue;
             }
+            if (r.value().length > maxRecordBytes) {
+                oversized++;
+                log.warn("skipping Kafka record {}-{}@{}: its value is {} bytes, over the limit of {} bytes",
+                        r.topic(), r.partition(), r.offset(), r.value().length, maxRecordBytes);
+                continue;
+            }
             try {
                 batches.add(Batch.parseFrom(r.value()));
-            } catch (InvalidProtocolBufferException e) {
+            } catch (InvalidProtocolBufferException | RuntimeException e) {
                 bad++;
                 log.warn("skipping Kafka record {}-{}@{}: its value ({} bytes) is not a Batch: {}", r.topic(),
-                        r.partition(), r.offset(), r.value().length, e.getMessage());
+                        r.partition(), r.offset(), r.value().length, String.valueOf(e.getMessage()).strip());
             }
         }
-        return new GroupWriter.Group(epoch, batches, offsets, commit, polled.count(), bad);
+        return new GroupWriter.Group(epoch, batches, offsets, commit, polled.count(), bad, oversized);
     }
 
     /** On the writer's thread: {@code g} was applied. Records are counted last (tests wait for them). */
@@ -257,6 +282,7 @@ public final class KafkaIngest implements AutoCloseable {
             }
         }
         malformed.addAndGet(g.malformed());
+        oversized.addAndGet(g.oversized());
         records.addAndGet(g.records());
     }
 

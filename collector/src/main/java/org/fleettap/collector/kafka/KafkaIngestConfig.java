@@ -6,6 +6,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.fleettap.collector.ingest.IngestServiceImpl;
 
 /**
  * Where {@link KafkaIngest} reads batches from. The settings exactly-once rests on are fixed and
@@ -18,9 +19,12 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
  * @param pollTimeout how long one poll waits for records
  * @param maxPollRecords the most records one poll returns, so the most batches one store write holds
  * @param extraProperties any other consumer setting (security, for one)
+ * @param maxRecordBytes a record whose value is larger is skipped and counted as oversized, never parsed (default
+ *     {@link #DEFAULT_MAX_RECORD_BYTES}, the gRPC ingest's message limit: no agent makes a larger batch)
  */
 public record KafkaIngestConfig(String bootstrapServers, String topic, String groupId, Duration pollTimeout,
-        int maxPollRecords, Map<String, String> extraProperties) {
+        int maxPollRecords, Map<String, String> extraProperties, int maxRecordBytes) {
+    public static final int DEFAULT_MAX_RECORD_BYTES = IngestServiceImpl.MAX_MESSAGE_BYTES;
     public static final String DEFAULT_TOPIC = "fleettap.batches";
     public static final String DEFAULT_GROUP = "fleettap-collector";
     public static final Duration DEFAULT_POLL_TIMEOUT = Duration.ofMillis(200);
@@ -56,6 +60,9 @@ public record KafkaIngestConfig(String bootstrapServers, String topic, String gr
         if (maxPollRecords < 1) {
             throw new IllegalArgumentException("Kafka maxPollRecords must be at least 1, got " + maxPollRecords);
         }
+        if (maxRecordBytes < 1) {
+            throw new IllegalArgumentException("Kafka maxRecordBytes must be at least 1, got " + maxRecordBytes);
+        }
         for (String key : extraProperties.keySet()) {
             if (FIXED.contains(key)) {
                 throw new IllegalArgumentException("Kafka consumer setting " + key
@@ -66,22 +73,31 @@ public record KafkaIngestConfig(String bootstrapServers, String topic, String gr
 
     public static KafkaIngestConfig of(String bootstrapServers) {
         return new KafkaIngestConfig(bootstrapServers, DEFAULT_TOPIC, DEFAULT_GROUP, DEFAULT_POLL_TIMEOUT,
-                DEFAULT_MAX_POLL_RECORDS, Map.of());
+                DEFAULT_MAX_POLL_RECORDS, Map.of(), DEFAULT_MAX_RECORD_BYTES);
     }
 
     public KafkaIngestConfig withTopic(String t) {
-        return new KafkaIngestConfig(bootstrapServers, t, groupId, pollTimeout, maxPollRecords, extraProperties);
+        return new KafkaIngestConfig(bootstrapServers, t, groupId, pollTimeout, maxPollRecords,
+                extraProperties, maxRecordBytes);
     }
 
     public KafkaIngestConfig withGroupId(String g) {
-        return new KafkaIngestConfig(bootstrapServers, topic, g, pollTimeout, maxPollRecords, extraProperties);
+        return new KafkaIngestConfig(bootstrapServers, topic, g, pollTimeout, maxPollRecords,
+                extraProperties, maxRecordBytes);
     }
 
     public KafkaIngestConfig withMaxPollRecords(int n) {
-        return new KafkaIngestConfig(bootstrapServers, topic, groupId, pollTimeout, n, extraProperties);
+        return new KafkaIngestConfig(bootstrapServers, topic, groupId, pollTimeout, n,
+                extraProperties, maxRecordBytes);
     }
 
     public KafkaIngestConfig withExtraProperties(Map<String, String> props) {
-        return new KafkaIngestConfig(bootstrapServers, topic, groupId, pollTimeout, maxPollRecords, props);
+        return new KafkaIngestConfig(bootstrapServers, topic, groupId, pollTimeout, maxPollRecords,
+                props, maxRecordBytes);
+    }
+
+    public KafkaIngestConfig withMaxRecordBytes(int bytes) {
+        return new KafkaIngestConfig(bootstrapServers, topic, groupId, pollTimeout, maxPollRecords, extraProperties,
+                bytes);
     }
 }

@@ -58,9 +58,16 @@ public final class WireBatch {
     final int sessionKeyLength;
     final int hostKeyLength;
     private final Batch batch;
+    private final boolean malformed;
 
     WireBatch(BatchDecoder.Fields f, String rejection, List<Delta> deltas, boolean repeatsSeries,
             int sessionKeyLength, int hostKeyLength, Batch batch) {
+        this(f, rejection, deltas, repeatsSeries, sessionKeyLength, hostKeyLength, batch, false);
+    }
+
+    private WireBatch(BatchDecoder.Fields f, String rejection, List<Delta> deltas, boolean repeatsSeries,
+            int sessionKeyLength, int hostKeyLength, Batch batch, boolean malformed) {
+        this.malformed = malformed;
         this.hostId = f.hostId;
         this.sessionId = f.sessionId;
         this.sequence = f.sequence;
@@ -86,16 +93,41 @@ public final class WireBatch {
      * @throws InvalidProtocolBufferException if the bytes are not a protobuf {@code Batch}
      */
     public static WireBatch decode(byte[] bytes) throws InvalidProtocolBufferException {
-        return BatchDecoder.decode(Objects.requireNonNull(bytes, "bytes"), null);
+        Objects.requireNonNull(bytes, "bytes");
+        try {
+            return BatchDecoder.decode(bytes, null);
+        } catch (RuntimeException e) {
+            // A reader bug must cost one batch, not the stream or the consumer: the bytes are taken as malformed.
+            throw new InvalidProtocolBufferException("unreadable batch (" + e + ")");
+        }
     }
 
-    /** Checks a parsed batch, as {@link #decode} its bytes; {@link #batch} is {@code batch} itself. */
+    /**
+     * A batch whose {@code size} bytes are not a protobuf {@code Batch}: it has no identity, it is never
+     * applied, and {@link #malformed()} is true; {@code why} (one line) becomes its {@link #rejection}.
+     */
+    public static WireBatch malformed(int size, String why) {
+        BatchDecoder.Fields f = new BatchDecoder.Fields();
+        f.serializedSize = size;
+        return new WireBatch(f, "batch is not a protobuf Batch: " + Objects.requireNonNull(why, "why"), List.of(),
+                false, 0, 0, Batch.getDefaultInstance(), true);
+    }
+
+    /**
+     * Checks a parsed batch, as {@link #decode} its bytes; {@link #batch} is {@code batch} itself. A batch the
+     * reader cannot take (which would be a reader bug, since the message parsed) is rejected with the reason.
+     */
     public static WireBatch of(Batch batch) {
         byte[] bytes = batch.toByteArray();
         try {
             return BatchDecoder.decode(bytes, batch);
-        } catch (InvalidProtocolBufferException e) {
-            throw new IllegalStateException("a serialized Batch does not parse: " + e.getMessage(), e);
+        } catch (InvalidProtocolBufferException | RuntimeException e) {
+            BatchDecoder.Fields f = new BatchDecoder.Fields();
+            f.hostId = batch.getHostId();
+            f.sessionId = batch.getSessionId();
+            f.sequence = batch.getSequence();
+            f.serializedSize = bytes.length;
+            return new WireBatch(f, "batch is unreadable: " + e.getMessage(), List.of(), false, 0, 0, batch, false);
         }
     }
 
@@ -119,6 +151,11 @@ public final class WireBatch {
     /** Why the batch must not be applied, in one line; null if it may. */
     public String rejection() {
         return rejection;
+    }
+
+    /** Whether the bytes were not a protobuf {@code Batch} at all (see {@link #malformed(int, String)}). */
+    public boolean malformed() {
+        return malformed;
     }
 
     /**

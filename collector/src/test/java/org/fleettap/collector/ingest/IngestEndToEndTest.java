@@ -1,6 +1,7 @@
 package org.fleettap.collector.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.fleettap.collector.CollectorTesting.CALLS;
 import static org.fleettap.collector.CollectorTesting.SESSION;
 import static org.fleettap.collector.CollectorTesting.counted;
@@ -8,10 +9,12 @@ import static org.fleettap.collector.CollectorTesting.totalCount;
 import static org.fleettap.collector.CollectorTesting.totalSum;
 
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import org.fleettap.agent.transport.GrpcTransport;
@@ -99,7 +102,7 @@ class IngestEndToEndTest {
             assertThat(s.applied()).as("applied, %s", s).isEqualTo(n);
             assertThat(s.duplicates() + s.rejected() + s.intakeDropped()).as("%s", s).isZero();
         }
-        assertThat(c.ingestStats()).isEqualTo(new IngestStats(3L * n, 0, 0, 0));
+        assertThat(c.ingestStats()).isEqualTo(new IngestStats(3L * n, 0, 0, 0, 0, 0));
 
         ManagedChannel ch = channel(c);
         AggregateQueryResponse all = query(ch, GroupBy.GROUP_BY_NONE);
@@ -206,8 +209,61 @@ class IngestEndToEndTest {
 
         s.send(counted("h", SESSION, 1));
         assertThat(s.nextAck()).isEqualTo(ack(1, AckStatus.ACK_STATUS_APPLIED));
-        assertThat(c.ingestStats()).isEqualTo(new IngestStats(1, 0, 3, 0));
+        assertThat(c.ingestStats()).isEqualTo(new IngestStats(1, 0, 0, 1, 2, 0));
         assertThat(query(ch, GroupBy.GROUP_BY_NONE).getRows(0).getStats().getCount()).isEqualTo(totalCount(1));
+    }
+
+    @Test
+    void threeBadMessagesAmongTenGoodBatchesAreRejectedAndCountedAndTheStreamStaysOpen() throws Exception {
+        Collector c = collector(CollectorConfig.of("127.0.0.1", 0, tmp.resolve("store")));
+        ManagedChannel ch = channel(c);
+        RawIngestStream s = RawIngestStream.open(ch);
+        byte[] good = counted("h", SESSION, 4).toByteArray();
+        byte[][] bad = {
+            Arrays.copyOf(good, good.length - 3), // truncated inside its aggregates
+            {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff,
+                (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff}, // a varint tag longer than 10 bytes
+            {0x0a, 0x7f, 'h'}, // host_id claims 127 bytes, one follows
+        };
+        int next = 0;
+        for (long seq = 1; seq <= 10; seq++) {
+            s.send(counted("h", SESSION, seq));
+            assertThat(s.nextAck()).isEqualTo(ack(seq, AckStatus.ACK_STATUS_APPLIED));
+            if (seq % 3 == 0) {
+                s.sendBytes(bad[next++]);
+                Ack refused = s.nextAck();
+                assertThat(refused.getStatus()).isEqualTo(AckStatus.ACK_STATUS_REJECTED);
+                assertThat(refused.getSequence()).isZero();
+                assertThat(refused.getError()).startsWith("batch is not a protobuf Batch: ").doesNotContain("\n");
+            }
+        }
+        assertThat(next).isEqualTo(3);
+        assertThat(c.ingestStats()).isEqualTo(new IngestStats(10, 0, 3, 0, 0, 0));
+        assertThat(c.ingestStats().rejected()).isEqualTo(3);
+        assertThat(s.ended()).as("stream still open").isFalse();
+        assertThat(query(ch, GroupBy.GROUP_BY_NONE).getRows(0).getStats().getCount()).isEqualTo(totalCount(10));
+        s.complete();
+        assertThat(s.awaitEnd()).as("the collector completes the stream").isNull();
+    }
+
+    @Test
+    void messagesOverTheGrpcLimitAreRefusedOnEveryServiceAndTheCollectorGoesOn() throws Exception {
+        Collector c = collector(CollectorConfig.of("127.0.0.1", 0, tmp.resolve("store")));
+        ManagedChannel ch = channel(c);
+        RawIngestStream s = RawIngestStream.open(ch);
+        s.sendBytes(new byte[IngestServiceImpl.MAX_MESSAGE_BYTES + 1]);
+        Throwable ended = s.awaitEnd();
+        assertThat(Status.fromThrowable(ended).getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+
+        String huge = "s".repeat(IngestServiceImpl.MAX_MESSAGE_BYTES);
+        assertThatThrownBy(() -> QueryServiceGrpc.newBlockingStub(ch).queryAggregates(
+                AggregateQuery.newBuilder().setSessionId(huge).setName(CALLS).build()))
+                .satisfies(e -> assertThat(Status.fromThrowable(e).getCode())
+                        .isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
+
+        assertThat(RawIngestStream.ingest(ch, counted("h", SESSION, 1)))
+                .containsExactly(ack(1, AckStatus.ACK_STATUS_APPLIED));
+        assertThat(c.ingestStats()).isEqualTo(new IngestStats(1, 0, 0, 0, 0, 0));
     }
 
     @Test
@@ -234,7 +290,7 @@ class IngestEndToEndTest {
             t.flush(Duration.ofSeconds(60));
             assertThat(t.stats().applied()).as("%s", t.stats()).isEqualTo(n);
         }
-        assertThat(c.ingestStats()).isEqualTo(new IngestStats(4L * n, 0, 0, 0));
+        assertThat(c.ingestStats()).isEqualTo(new IngestStats(4L * n, 0, 0, 0, 0, 0));
         AggregateQueryResponse all = query(channel(c), GroupBy.GROUP_BY_NONE);
         assertThat(all.getRows(0).getStats().getCount()).isEqualTo(4 * totalCount(n));
         assertThat(all.getRows(0).getStats().getSum()).isEqualTo(4 * totalSum(n));

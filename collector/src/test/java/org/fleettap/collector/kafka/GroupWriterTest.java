@@ -82,7 +82,7 @@ class GroupWriterTest {
             batches.add(counted(HOST, SESSION, seq));
         }
         return new GroupWriter.Group(epoch, batches, Map.of(new KafkaPartition(TOPIC, 0), (long) to),
-                Map.of(new TopicPartition(TOPIC, 0), new OffsetAndMetadata(to)), batches.size(), 0);
+                Map.of(new TopicPartition(TOPIC, 0), new OffsetAndMetadata(to)), batches.size(), 0, 0);
     }
 
     private List<AckStatus> statuses() {

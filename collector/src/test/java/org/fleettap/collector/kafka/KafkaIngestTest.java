@@ -144,8 +144,10 @@ class KafkaIngestTest {
     void malformedRecordsAreCountedAndSkippedByACollectorReadingKafka() throws Exception {
         String topic = "batches-malformed";
         kafka.createTopic(topic, 1);
+        byte[] good = counted("h", SESSION, 3).toByteArray();
         try (Collector c = new Collector(CollectorConfig.of("127.0.0.1", 0, tmp.resolve("store"))
-                .withKafka(KafkaIngestConfig.of(kafka.bootstrapServers()).withTopic(topic).withGroupId("g2")))
+                .withKafka(KafkaIngestConfig.of(kafka.bootstrapServers()).withTopic(topic).withGroupId("g2")
+                        .withMaxRecordBytes(4096)))
                 .start();
                 KafkaProducer<byte[], byte[]> producer = producer()) {
             byte[] key = "h".getBytes(StandardCharsets.UTF_8);
@@ -156,13 +158,17 @@ class KafkaIngestTest {
                     .toByteArray())).get();
             producer.send(new ProducerRecord<>(topic, key, counted("h", SESSION, 2).toByteArray())).get();
             producer.send(new ProducerRecord<>(topic, key, counted("h", SESSION, 2).toByteArray())).get();
-            CollectorTesting.await("six records read", () -> c.kafkaStats().records() == 6);
-            assertThat(c.kafkaStats()).isEqualTo(new KafkaIngestStats(6, 2, 1, 1, 2, 0));
-            assertThat(c.store().kafkaOffsets()).isEqualTo(Map.of(new KafkaPartition(topic, 0), 6L));
-            assertThat(c.store().appliedSequence("h", SESSION).orElseThrow()).isEqualTo(2);
+            // Truncated inside its aggregates, and one over the limit: skipped too, and the good one after them applied.
+            producer.send(new ProducerRecord<>(topic, key, java.util.Arrays.copyOf(good, good.length - 3))).get();
+            producer.send(new ProducerRecord<>(topic, key, new byte[5000])).get();
+            producer.send(new ProducerRecord<>(topic, key, good)).get();
+            CollectorTesting.await("nine records read", () -> c.kafkaStats().records() == 9);
+            assertThat(c.kafkaStats()).isEqualTo(new KafkaIngestStats(9, 3, 1, 1, 3, 1, 0));
+            assertThat(c.store().kafkaOffsets()).isEqualTo(Map.of(new KafkaPartition(topic, 0), 9L));
+            assertThat(c.store().appliedSequence("h", SESSION).orElseThrow()).isEqualTo(3);
             AggregateResult r = c.store().aggregates(AggregateQuery.of(SESSION, CALLS)
                     .withGroupBy(GroupBy.GROUP_BY_NONE));
-            assertThat(r.rows().get(0).summary().count()).isEqualTo(totalCount(2));
+            assertThat(r.rows().get(0).summary().count()).isEqualTo(totalCount(3));
         }
     }
 

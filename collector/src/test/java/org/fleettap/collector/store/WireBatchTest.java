@@ -30,7 +30,8 @@ import org.junit.jupiter.api.Test;
  */
 class WireBatchTest {
 
-    private static final Batch BATCH = batch("host-ü", "s1", 7, T0)
+    /** A batch with every field set (the fuzz test edits it too). */
+    static final Batch BATCH = batch("host-ü", "s1", 7, T0)
             .add("latency", List.of(k("read"), k(-3)), 5, 7, 1_000_000, -2)
             .add("latency", List.of(k("write"), k(4)), 9)
             .add("calls", List.of(), 1, 1, 1)
