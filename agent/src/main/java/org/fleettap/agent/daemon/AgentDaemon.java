@@ -95,7 +95,8 @@ public final class AgentDaemon implements AutoCloseable {
         this.config = Objects.requireNonNull(config, "config");
         this.batches = Objects.requireNonNull(batches, "batches");
         this.sequences = new SequenceStore(config.stateDir().resolve("sequences"));
-        this.channel = Grpc.newChannelBuilder(config.collector(), credentials).build();
+        this.channel = Grpc.newChannelBuilder(config.collector(), credentials)
+                .maxInboundMessageSize(org.fleettap.agent.transport.GrpcTransport.MAX_MESSAGE_BYTES).build();
         this.async = AgentServiceGrpc.newStub(channel);
         this.blocking = AgentServiceGrpc.newBlockingStub(channel);
         this.backoff = new Backoff(config.initialBackoff(), config.maxBackoff(), new SecureRandom());
