@@ -36,14 +36,17 @@ final class Lineage {
         byPid.put(pid, new Tasks.Credentials(ppid, parent.uid(), parent.euid()));
     }
 
-    /** An exec: the program may be set-uid, so the user is read again while the process lives. */
+    /**
+     * An exec: the program may be set-uid, or the process changed its user before it (setpriv, su), so the user is
+     * read again while the process lives; when it is gone already the user is unknown (-1) from here, never the
+     * one its fork inherited, which may be wrong.
+     */
     void onExec(int pid) {
         Tasks.Credentials known = byPid.get(pid);
         Optional<Tasks.Credentials> now = proc.apply(pid);
-        if (now.isPresent()) {
-            byPid.put(pid, known == null ? now.get() : new Tasks.Credentials(known.ppid(), now.get().uid(),
-                    now.get().euid()));
-        }
+        int ppid = known != null ? known.ppid() : now.map(Tasks.Credentials::ppid).orElse(0);
+        byPid.put(pid, now.map(c -> new Tasks.Credentials(ppid, c.uid(), c.euid()))
+                .orElse(new Tasks.Credentials(ppid, -1, -1)));
     }
 
     /** What is known of {@code pid}: ppid 0 and uid -1 for a process that is gone and was never seen forking. */

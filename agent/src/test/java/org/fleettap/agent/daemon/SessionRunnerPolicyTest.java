@@ -120,14 +120,33 @@ class SessionRunnerPolicyTest {
         assertThat(statuses.get(statuses.size() - 1).getReason()).isEqualTo("done");
     }
 
+    /**
+     * The user of a process is read when it execs (setpriv changes it before): the waitloop fixture waits for a line
+     * after it started, so that the session has read it, then calls f() {@code n} times on its main thread.
+     */
+    private static void runWaitloop(List<String> prefix, Path waitloop, int n) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(prefix);
+        cmd.addAll(List.of(waitloop.toString(), Integer.toString(n), "0", "0"));
+        Process p = new ProcessBuilder(cmd).start();
+        try (java.io.BufferedReader out = new java.io.BufferedReader(new java.io.InputStreamReader(
+                p.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+            assertThat(out.readLine()).isEqualTo("ready");
+            Thread.sleep(1000); // the exec record is handled (and the user read) while the process waits
+            p.getOutputStream().write('\n');
+            p.getOutputStream().flush();
+            assertThat(out.readLine()).isEqualTo("calls=" + n);
+        }
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isZero();
+    }
+
     @Test
     void eventsOfUsersThePolicyDoesNotNameNeverReachTheScript(@TempDir Path dir) throws Exception {
-        Path loop = Fixtures.path("loop").toRealPath();
-        SessionRunner r = start(dir, loop, policy(dir, "users: [nobody]\n"));
+        Path waitloop = Fixtures.path("waitloop").toRealPath();
+        SessionRunner r = start(dir, waitloop, policy(dir, "users: [nobody]\n"));
         awaitAttached();
-        assertThat(runLoop(List.of(), loop, 3000)).isEqualTo(3000 % 256); // root's: dropped
-        assertThat(runLoop(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"), loop, 2000))
-                .isEqualTo(2000 % 256);
+        runWaitloop(List.of(), waitloop, 3000); // root's: dropped
+        runWaitloop(List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"), waitloop, 2000);
         r.stop("done");
         assertThat(r.join(Duration.ofSeconds(60))).isTrue();
         assertThat(calls()).isEqualTo(2000);

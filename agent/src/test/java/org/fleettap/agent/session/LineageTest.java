@@ -38,6 +38,14 @@ class LineageTest {
     }
 
     @Test
+    void anExecReadTooLateMakesTheUserUnknownNotTheForksOne() {
+        proc.put(100, new Tasks.Credentials(1, 0, 0));
+        lineage.onFork(100, 200); // root's child; it then changes its user (setpriv) and execs, and is gone
+        lineage.onExec(200);
+        assertThat(lineage.of(200)).isEqualTo(new Tasks.Credentials(100, -1, -1));
+    }
+
+    @Test
     void aProcessGoneAndNeverSeenIsUnknown() {
         assertThat(lineage.of(4242)).isEqualTo(new Tasks.Credentials(0, -1, -1));
     }
