@@ -79,7 +79,10 @@ final class FleetRun {
         void print(String sessionId) throws CollectorClient.CollectorException;
     }
 
-    /** {@code out} takes the hosts' output and the statistics; {@code session ID} goes to stdout ({@link #announceTo}). */
+    /**
+     * {@code out} takes the hosts' output and the statistics; {@code session ID} goes to stdout (see {@link
+     * #forCommand}).
+     */
     FleetRun(CollectorClient client, PrintStream out, PrintStream err) {
         this.client = client;
         this.out = out;
@@ -109,13 +112,20 @@ final class FleetRun {
         return this;
     }
 
+    /** {@code s} as a string literal of the script language, for the scripts the commands write. */
+    static String quote(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    }
+
     /**
-     * Where {@code session ID} goes (stdout unless a command keeps stdout for JSON or CSV alone); {@code out} and
-     * {@code err} are given separately to the constructor.
+     * For a fleet command that prints its own summary in {@code format}: with JSON or CSV stdout is kept to that
+     * data alone, so {@code session ID} and the hosts' lines go to stderr.
      */
-    FleetRun announceTo(PrintStream s) {
-        this.announce = s;
-        return this;
+    static FleetRun forCommand(CollectorClient client, OutputFormat format) {
+        PrintStream text = format == OutputFormat.TABLE ? System.out : System.err;
+        FleetRun r = new FleetRun(client, text, System.err);
+        r.announce = text;
+        return r;
     }
 
     /** Printed at the end instead of the script's statistics. */

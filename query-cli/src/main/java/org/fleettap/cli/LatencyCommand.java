@@ -72,9 +72,11 @@ final class LatencyCommand implements Callable<Integer> {
 
     /** The session's script: the talk's fntimes.stp for one function, in microseconds. */
     static String script(String process, String function, int minSamples, int overPercent) {
+        String p = FleetRun.quote(process);
+        String f = FleetRun.quote(function);
         return "global " + STATISTIC + ", mincount = " + minSamples + ", note_percent = " + overPercent + "\n"
-                + "probe begin { printf(\"timing %s in %s\\n\", " + quote(function) + ", " + quote(process) + ") }\n"
-                + "probe process(" + quote(process) + ").function(" + quote(function) + ").return {\n"
+                + "probe begin { printf(\"timing %s in %s\\n\", " + f + ", " + p + ") }\n"
+                + "probe process(" + p + ").function(" + f + ").return {\n"
                 + "  t = gettimeofday_us() - @entry(gettimeofday_us())\n"
                 + "  if (@count(" + STATISTIC + "[ppfunc()]) >= mincount\n"
                 + "      && t >= @max(" + STATISTIC + "[ppfunc()]) * note_percent / 100)\n"
@@ -82,10 +84,6 @@ final class LatencyCommand implements Callable<Integer> {
                 + "[ppfunc()]))\n"
                 + "  " + STATISTIC + "[ppfunc()] <<< t\n"
                 + "}\n";
-    }
-
-    private static String quote(String s) {
-        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
     @Override
@@ -103,14 +101,12 @@ final class LatencyCommand implements Callable<Integer> {
         Duration limit = duration == null ? null : Durations.parse(duration);
         Source src = new Source("latency", script(process, function, minSamples, overPercent));
         PrintStream out = System.out;
-        // JSON and CSV keep stdout to themselves: the session line and the hosts' lines go to stderr.
-        PrintStream text = format == OutputFormat.TABLE ? out : System.err;
         if (format == OutputFormat.CSV) {
             out.print(csv(List.of(), List.of(), "", "").csvHeader());
         }
         AtomicReference<WindowStream> windows = new AtomicReference<>();
-        return FleetRun.runScript(collector.collector, src, hosts.selector(), limit, every, client -> new FleetRun(
-                client, text, System.err).announceTo(text).onStarted(id -> windows.set(follow(client, id, out)))
+        return FleetRun.runScript(collector.collector, src, hosts.selector(), limit, every,
+                client -> FleetRun.forCommand(client, format).onStarted(id -> windows.set(follow(client, id, out)))
                 .summary(id -> {
                     if (windows.get() != null) {
                         windows.get().close();

@@ -117,7 +117,7 @@ final class LocksCommand implements Callable<Integer> {
      * name, waits in microseconds.
      */
     static String script(String comm) {
-        String c = quote(comm);
+        String c = FleetRun.quote(comm);
         return "global lock_names, " + STATISTIC + "\n"
                 + "probe begin { printf(\"tracing lock contention in %s\\n\", " + c + ") }\n"
                 // The call site (the line of the call: the return address - 1), when the program has line
@@ -149,10 +149,6 @@ final class LocksCommand implements Callable<Integer> {
         byte[] b = (name == null ? process : name.toString()).getBytes(StandardCharsets.UTF_8);
         return b.length <= COMM_BYTES ? new String(b, StandardCharsets.UTF_8)
                 : new String(b, 0, COMM_BYTES, StandardCharsets.UTF_8);
-    }
-
-    private static String quote(String s) {
-        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
     }
 
     @Override
@@ -191,14 +187,12 @@ final class LocksCommand implements Callable<Integer> {
         }
         Source src = new Source(SCRIPT_NAME, script(comm(process)));
         PrintStream out = System.out;
-        // JSON and CSV keep stdout to themselves: the session line and the hosts' lines go to stderr.
-        PrintStream text = format == OutputFormat.TABLE ? out : System.err;
         if (follow && format == OutputFormat.CSV) {
             out.print(csv(List.of(), List.of(), WINDOW_COLUMNS, List.of("", "")).csvHeader());
         }
         AtomicReference<WindowStream> windows = new AtomicReference<>();
-        return FleetRun.runScript(collector.collector, src, hosts.selector(), limit, every, client -> new FleetRun(
-                client, text, System.err).announceTo(text).onStarted(id -> {
+        return FleetRun.runScript(collector.collector, src, hosts.selector(), limit, every,
+                client -> FleetRun.forCommand(client, format).onStarted(id -> {
                     if (follow) {
                         windows.set(follow(client, id, out));
                     }

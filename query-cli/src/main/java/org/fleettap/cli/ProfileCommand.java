@@ -65,10 +65,8 @@ final class ProfileCommand implements Callable<Integer> {
             throw new UserErrors.UsageException("--duration must be more than 0");
         }
         PrintStream out = System.out;
-        // JSON and CSV keep stdout to themselves: the session line and the hosts' lines go to stderr.
-        PrintStream text = format == OutputFormat.TABLE ? out : System.err;
         return FleetRun.runScript(collector.collector, new Source("profile", SCRIPT), hosts.selector(), limit, null,
-                client -> new FleetRun(client, text, System.err).announceTo(text).summary(id -> {
+                client -> FleetRun.forCommand(client, format).summary(id -> {
                     AggregateQuery q = AggregateQuery.newBuilder().setSessionId(id).setName(STATISTIC)
                             .setGroupBy(GroupBy.GROUP_BY_HOST_AND_KEY).build();
                     AggregateQueryResponse r = client.call("QueryAggregates", () -> client.query()
