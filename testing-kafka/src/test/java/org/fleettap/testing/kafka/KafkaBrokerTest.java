@@ -211,6 +211,7 @@ class KafkaBrokerTest {
 
     static Properties producerProperties(KafkaBroker kafka) {
         Properties p = new Properties();
+        p.putAll(kafka.clientProperties());
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -225,6 +226,7 @@ class KafkaBrokerTest {
 
     static KafkaConsumer<String, String> consumer(KafkaBroker kafka, String group) {
         Properties p = new Properties();
+        p.putAll(kafka.clientProperties());
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
