@@ -9,6 +9,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.SerializationException;
@@ -126,7 +128,15 @@ final class KafkaLink implements TransportLoop.Link {
         spool.rewind();
         counters.failures.incrementAndGet();
         failuresSinceDelivery++;
-        if (!failing || now - lastWarningNanos >= GrpcLink.WARNING_INTERVAL_NANOS) {
+        if ((!failing || now - lastWarningNanos >= GrpcLink.WARNING_INTERVAL_NANOS) && isRefusal(error)) {
+            // A setting of the agent's (credentials, rights), not a fault: Kafka's reason on one line.
+            failing = true;
+            lastWarningNanos = now;
+            log.warn("{}: Kafka refused the agent: {} (Kafka topic {}, {} failures since the last delivery; check the "
+                    + "Kafka client settings); the batches stay in the spool, next attempt in {} ms", why,
+                    error.getMessage(), topic, failuresSinceDelivery, TimeUnit.NANOSECONDS.toMillis(delay));
+            log.debug("the refusal", error);
+        } else if (!failing || now - lastWarningNanos >= GrpcLink.WARNING_INTERVAL_NANOS) {
             failing = true;
             lastWarningNanos = now;
             log.warn("{} (Kafka topic {}, {} failures since the last delivery); resending every unacknowledged batch"
@@ -188,6 +198,11 @@ final class KafkaLink implements TransportLoop.Link {
             log.warn("closing the Kafka producer for topic {}", topic, e);
         }
         producer = null;
+    }
+
+    /** Kafka refused the agent's credentials or rights: retried (they may be fixed on the broker's side). */
+    static boolean isRefusal(Exception e) {
+        return e instanceof AuthenticationException || e instanceof AuthorizationException;
     }
 
     static boolean isPermanent(Exception e) {
