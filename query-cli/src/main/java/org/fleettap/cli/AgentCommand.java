@@ -196,7 +196,7 @@ final class AgentCommand implements Callable<Integer> {
             }
         }
         KafkaTransportConfig c = KafkaTransportConfig.of(kafka).withExtraProperties(
-                KafkaConfigFile.read(kafkaConfig, KafkaConfigFile.Client.PRODUCER, kafka, spec));
+                KafkaConfigFile.read(kafkaConfig, KafkaConfigFile.Client.PRODUCER, spec));
         if (kafkaTopic != null) {
             try {
                 c = c.withTopic(kafkaTopic);

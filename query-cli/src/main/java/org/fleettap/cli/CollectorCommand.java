@@ -142,7 +142,7 @@ final class CollectorCommand implements Callable<Integer> {
         if (kafka != null) {
             try {
                 KafkaIngestConfig k = KafkaIngestConfig.of(kafka).withExtraProperties(
-                        KafkaConfigFile.read(kafkaConfig, KafkaConfigFile.Client.CONSUMER, kafka, spec));
+                        KafkaConfigFile.read(kafkaConfig, KafkaConfigFile.Client.CONSUMER, spec));
                 if (kafkaTopic != null) {
                     k = k.withTopic(kafkaTopic);
                 }

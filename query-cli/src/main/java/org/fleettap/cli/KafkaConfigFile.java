@@ -61,8 +61,7 @@ final class KafkaConfigFile {
      * @throws CommandLine.ParameterException (exit 2, one line) if the file cannot be read or holds a refused key,
      *     a value Kafka rejects, a malformed line or a key twice
      */
-    static Map<String, String> read(Path file, Client client, String bootstrapServers,
-            CommandLine.Model.CommandSpec command) {
+    static Map<String, String> read(Path file, Client client, CommandLine.Model.CommandSpec command) {
         if (file == null) {
             return Map.of();
         }
@@ -79,7 +78,7 @@ final class KafkaConfigFile {
                 throw new CommandLine.ParameterException(command.commandLine(), where + " is set by fleettap"
                         + hint(s.key()) + ", not by this file");
             }
-            String problem = problem(client, bootstrapServers, s);
+            String problem = problem(client, s);
             if (problem != null) {
                 throw new CommandLine.ParameterException(command.commandLine(), where + ": " + problem);
             }
@@ -111,15 +110,16 @@ final class KafkaConfigFile {
     }
 
     /** Why Kafka's definition of the setting rejects its value, or null; a secret value is not repeated. */
-    private static String problem(Client client, String bootstrapServers, KafkaProperties.Setting s) {
-        if (!client.definitions.names().contains(s.key())) {
+    private static String problem(Client client, KafkaProperties.Setting s) {
+        ConfigDef.ConfigKey definition = client.definitions.configKeys().get(s.key());
+        if (definition == null) {
             return null;
         }
-        Map<String, String> one = new LinkedHashMap<>();
-        one.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        one.put(s.key(), s.value());
         try {
-            client.definitions.parse(one);
+            Object value = ConfigDef.parseType(s.key(), s.value(), definition.type);
+            if (definition.validator != null) {
+                definition.validator.ensureValid(s.key(), value);
+            }
             return null;
         } catch (ConfigException e) {
             String message = e.getMessage();
