@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -24,8 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code fleettap agent} and {@code fleettap collector} as processes, talking to a real broker whose listener takes
- * SASL/PLAIN, with their Kafka client settings from {@code --kafka-config}: with the right password every call
- * counted by a real uprobe arrives exactly once; with a wrong one each daemon says so in one line, no password in
+ * SASL/PLAIN (or TLS), with their Kafka client settings from {@code --kafka-config}: with the right password (or the
+ * broker's certificate) every call counted by a real uprobe arrives exactly once; with a wrong one each daemon says so in one line, no password in
  * its output, and the agent keeps the batches in its spool until it is started with the right password.
  */
 @Timeout(300)
@@ -34,6 +35,7 @@ class KafkaSecurityEndToEndTest {
     private static final String PASSWORD = "Kafka-pa55word";
     private static final String WRONG = "not-the-password";
     private static final String HOST = "sasl-host";
+    private static final BrokerSecurity.SaslPlain SASL = BrokerSecurity.saslPlain(USER, PASSWORD);
     private static final Pattern SUM = Pattern.compile("\"sum\"\\s*:\\s*\"?(-?\\d+)");
 
     @TempDir
@@ -43,11 +45,14 @@ class KafkaSecurityEndToEndTest {
     private final List<Process> processes = new ArrayList<>();
 
     @BeforeEach
-    void broker() {
+    void uprobes() {
         assumeTrue(KernelFeatures.system().hasUprobes(), "kernel lacks uprobes (CONFIG_UPROBE_EVENTS)");
         loop = Paths.get(System.getProperty("fleettap.fixtures", "../agent/target/fixtures"), "loop").toAbsolutePath()
                 .normalize();
-        kafka = KafkaBroker.start(dir.resolve("kafka"), BrokerSecurity.saslPlain(USER, PASSWORD));
+    }
+
+    private void broker(BrokerSecurity security) {
+        kafka = KafkaBroker.start(dir.resolve("kafka"), security);
         kafka.createTopic("fleettap.batches", 2);
     }
 
@@ -68,9 +73,12 @@ class KafkaSecurityEndToEndTest {
 
     /** A settings file with the broker's user and {@code password}. */
     private Path settings(String name, String password) throws Exception {
+        return settings(name, SASL.clientProperties(USER, password));
+    }
+
+    private Path settings(String name, Map<String, String> settings) throws Exception {
         StringBuilder text = new StringBuilder("# Kafka client settings of the fleet\n");
-        kafka.security().clientProperties(USER, password).forEach((k, v) -> text.append(k).append('=').append(v)
-                .append('\n'));
+        settings.forEach((k, v) -> text.append(k).append('=').append(v).append('\n'));
         return Files.writeString(dir.resolve(name), text);
     }
 
@@ -130,9 +138,34 @@ class KafkaSecurityEndToEndTest {
 
     @Test
     void theRightPasswordCarriesEveryCountedCallExactlyOnce() throws Exception {
+        broker(SASL);
         Path right = settings("right.properties", PASSWORD);
         String collector = collector("collector", right, "--verbose");
         agent("agent", collector, right, "--verbose");
+        countTenThousandCalls(collector);
+        // --verbose says which settings it passed on, the secret hidden; the password appears nowhere
+        assertThat(err("agent")).contains("sasl.mechanism=PLAIN, sasl.jaas.config=(hidden)")
+                .contains("security.protocol=SASL_PLAINTEXT").doesNotContain(PASSWORD);
+        assertThat(err("collector")).contains("sasl.mechanism=PLAIN, sasl.jaas.config=(hidden)")
+                .doesNotContain(PASSWORD);
+    }
+
+    /** The same through TLS: the file names the broker's certificate as a PEM truststore. */
+    @Test
+    void tlsCarriesEveryCountedCallExactlyOnce() throws Exception {
+        broker(BrokerSecurity.ssl(dir.resolve("tls")));
+        Path tls = settings("tls.properties", kafka.clientProperties());
+        String collector = collector("collector", tls);
+        agent("agent", collector, tls);
+        countTenThousandCalls(collector);
+        assertThat(err("collector")).isEmpty();
+        // a first send may time out while the TLS handshake runs on a loaded machine: retried, one line, no trace
+        assertThat(err("agent")).doesNotContain("\tat ").doesNotContain("[ERROR]");
+        assertThat(err("agent").lines().filter(l -> l.contains("[WARN]")).toList())
+                .allMatch(l -> l.contains("[WARN] KafkaLink - sending batch " + HOST));
+    }
+
+    private void countTenThousandCalls(String collector) throws Exception {
         String script = "global calls\n"
                 + "probe begin { printf(\"ready\\n\") }\n"
                 + "probe process(\"" + loop + "\").function(\"f\") { calls++ }\n"
@@ -152,15 +185,11 @@ class KafkaSecurityEndToEndTest {
                     + "calls=0x2710\n");
             assertThat(c.stderr()).isEmpty();
         }
-        // --verbose says which settings it passed on, the secret hidden; the password appears nowhere
-        assertThat(err("agent")).contains("sasl.mechanism=PLAIN, sasl.jaas.config=(hidden)")
-                .contains("security.protocol=SASL_PLAINTEXT").doesNotContain(PASSWORD);
-        assertThat(err("collector")).contains("sasl.mechanism=PLAIN, sasl.jaas.config=(hidden)")
-                .doesNotContain(PASSWORD);
     }
 
     @Test
     void aWrongPasswordIsOneLineAndTheAgentsBatchesWaitInItsSpool() throws Exception {
+        broker(SASL);
         Path right = settings("right.properties", PASSWORD);
         Path wrong = settings("wrong.properties", WRONG);
         String collector = collector("collector", right);
@@ -207,6 +236,7 @@ class KafkaSecurityEndToEndTest {
 
     @Test
     void aCollectorWithAWrongPasswordSaysSoInOneLine() throws Exception {
+        broker(SASL);
         Path wrong = settings("wrong.properties", WRONG);
         Process collector = fleettap("collector", "collector", "--listen", "127.0.0.1:0", "--data",
                 dir.resolve("data").toString(), "--kafka", kafka.bootstrapServers(), "--kafka-config",

@@ -33,7 +33,8 @@ class SaslBrokerTest {
 
     @Test
     void theUserGetsInAndAWrongPasswordIsRefused() throws Exception {
-        try (KafkaBroker kafka = KafkaBroker.start(dir, BrokerSecurity.saslPlain(USER, PASSWORD))) {
+        BrokerSecurity.SaslPlain sasl = BrokerSecurity.saslPlain(USER, PASSWORD);
+        try (KafkaBroker kafka = KafkaBroker.start(dir, sasl)) {
             assertThat(kafka.clientProperties()).containsEntry("security.protocol", "SASL_PLAINTEXT")
                     .containsEntry("sasl.mechanism", "PLAIN");
             assertThat(Files.readString(kafka.directory().resolve("server.properties")))
@@ -53,7 +54,7 @@ class SaslBrokerTest {
             KafkaBrokerTest.assertEveryRecordOnceInKeyOrder(KafkaBrokerTest.consumeAll(kafka, "sasl-reader"));
 
             Properties wrong = KafkaBrokerTest.producerProperties(kafka);
-            wrong.putAll(kafka.security().clientProperties(USER, "not-the-password"));
+            wrong.putAll(sasl.clientProperties(USER, "not-the-password"));
             wrong.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 20_000);
             try (KafkaProducer<String, String> producer = new KafkaProducer<>(wrong)) {
                 Future<RecordMetadata> refused = producer.send(KafkaBrokerTest.record(0));
