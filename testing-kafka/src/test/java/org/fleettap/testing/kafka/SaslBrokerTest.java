@@ -7,14 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Properties;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,27 +35,12 @@ class SaslBrokerTest {
                             + ",CONTROLLER://");
             kafka.createTopic(KafkaBrokerTest.TOPIC, KafkaBrokerTest.PARTITIONS);
 
-            AtomicReferenceArray<Future<RecordMetadata>> sent = new AtomicReferenceArray<>(KafkaBrokerTest.RECORDS);
-            try (KafkaProducer<String, String> producer =
-                    new KafkaProducer<>(KafkaBrokerTest.producerProperties(kafka))) {
-                for (int i = 0; i < KafkaBrokerTest.RECORDS; i++) {
-                    sent.set(i, producer.send(KafkaBrokerTest.record(i)));
-                }
-                producer.flush();
-            }
-            assertThat(KafkaBrokerTest.failures(sent, KafkaBrokerTest.RECORDS)).isEmpty();
-            KafkaBrokerTest.assertEveryRecordOnceInKeyOrder(KafkaBrokerTest.consumeAll(kafka, "sasl-reader"));
+            KafkaBrokerTest.sendAndReadEveryRecordOnce(kafka, "sasl-reader");
 
             Properties wrong = KafkaBrokerTest.producerProperties(kafka);
             wrong.putAll(sasl.clientProperties(USER, "not-the-password"));
-            wrong.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 20_000);
-            try (KafkaProducer<String, String> producer = new KafkaProducer<>(wrong)) {
-                Future<RecordMetadata> refused = producer.send(KafkaBrokerTest.record(0));
-                assertThatThrownBy(() -> refused.get(30, TimeUnit.SECONDS))
-                        .isInstanceOf(ExecutionException.class)
-                        .cause().isInstanceOf(SaslAuthenticationException.class)
-                        .hasMessageContaining("Invalid username or password");
-            }
+            assertThat(KafkaBrokerTest.refusal(wrong)).isInstanceOf(SaslAuthenticationException.class)
+                    .hasMessageContaining("Invalid username or password");
             // nothing more arrived
             try (KafkaConsumer<String, String> consumer = KafkaBrokerTest.consumer(kafka, "sasl-recount")) {
                 consumer.subscribe(List.of(KafkaBrokerTest.TOPIC));

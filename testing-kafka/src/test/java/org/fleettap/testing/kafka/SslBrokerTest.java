@@ -1,18 +1,10 @@
 package org.fleettap.testing.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Properties;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReferenceArray;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,28 +27,13 @@ class SslBrokerTest {
                     .containsEntry("ssl.truststore.type", "PEM");
             kafka.createTopic(KafkaBrokerTest.TOPIC, KafkaBrokerTest.PARTITIONS);
 
-            AtomicReferenceArray<Future<RecordMetadata>> sent = new AtomicReferenceArray<>(KafkaBrokerTest.RECORDS);
-            try (KafkaProducer<String, String> producer =
-                    new KafkaProducer<>(KafkaBrokerTest.producerProperties(kafka))) {
-                for (int i = 0; i < KafkaBrokerTest.RECORDS; i++) {
-                    sent.set(i, producer.send(KafkaBrokerTest.record(i)));
-                }
-                producer.flush();
-            }
-            assertThat(KafkaBrokerTest.failures(sent, KafkaBrokerTest.RECORDS)).isEmpty();
-            KafkaBrokerTest.assertEveryRecordOnceInKeyOrder(KafkaBrokerTest.consumeAll(kafka, "ssl-reader"));
+            KafkaBrokerTest.sendAndReadEveryRecordOnce(kafka, "ssl-reader");
 
             // TLS, but trusting only the JDK's certificate authorities
             Properties untrusting = KafkaBrokerTest.producerProperties(kafka);
             untrusting.remove("ssl.truststore.type");
             untrusting.remove("ssl.truststore.location");
-            untrusting.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 20_000);
-            try (KafkaProducer<String, String> producer = new KafkaProducer<>(untrusting)) {
-                Future<RecordMetadata> refused = producer.send(KafkaBrokerTest.record(0));
-                assertThatThrownBy(() -> refused.get(30, TimeUnit.SECONDS))
-                        .isInstanceOf(ExecutionException.class)
-                        .cause().isInstanceOf(SslAuthenticationException.class);
-            }
+            assertThat(KafkaBrokerTest.refusal(untrusting)).isInstanceOf(SslAuthenticationException.class);
         }
     }
 }
