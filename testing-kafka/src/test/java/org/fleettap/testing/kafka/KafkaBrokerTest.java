@@ -58,14 +58,7 @@ class KafkaBrokerTest {
             directory = kafka.directory();
             kafka.createTopic(TOPIC, PARTITIONS);
 
-            AtomicReferenceArray<Future<RecordMetadata>> sent = new AtomicReferenceArray<>(RECORDS);
-            try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerProperties(kafka))) {
-                for (int i = 0; i < RECORDS; i++) {
-                    sent.set(i, producer.send(record(i)));
-                }
-                producer.flush();
-            }
-            assertThat(failures(sent, RECORDS)).isEmpty();
+            sendEveryRecord(kafka);
 
             List<ConsumerRecord<String, String>> consumed;
             try (KafkaConsumer<String, String> consumer = consumer(kafka, "reader")) {
@@ -204,6 +197,12 @@ class KafkaBrokerTest {
      * new consumer group: each once, in key order. For a secured broker, the clients use its client settings.
      */
     static void sendAndReadEveryRecordOnce(KafkaBroker kafka, String group) throws InterruptedException {
+        sendEveryRecord(kafka);
+        assertEveryRecordOnceInKeyOrder(consumeAll(kafka, group));
+    }
+
+    /** Sends {@link #RECORDS} records with an idempotent producer; every one is acknowledged. */
+    static void sendEveryRecord(KafkaBroker kafka) throws InterruptedException {
         AtomicReferenceArray<Future<RecordMetadata>> sent = new AtomicReferenceArray<>(RECORDS);
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerProperties(kafka))) {
             for (int i = 0; i < RECORDS; i++) {
@@ -212,7 +211,6 @@ class KafkaBrokerTest {
             producer.flush();
         }
         assertThat(failures(sent, RECORDS)).isEmpty();
-        assertEveryRecordOnceInKeyOrder(consumeAll(kafka, group));
     }
 
     /** Why the broker refused one record sent with {@code properties} (within 30 s). */
