@@ -40,7 +40,7 @@ final class KafkaConfigFile {
     /** Every setting a Kafka client knows; anything else is passed on with a warning (a plug-in may read it). */
     private static final Set<String> KNOWN = known();
 
-    /** Which client the file is for: its settings' definitions, and what it is called in messages. */
+    /** Which client the file is for: Kafka's definitions of its settings check their values. */
     enum Client {
         PRODUCER(ProducerConfig.configDef()),
         CONSUMER(ConsumerConfig.configDef());
