@@ -59,6 +59,9 @@ final class CollectorCommand implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, description = "Log what the collector does; stack traces on errors.")
     boolean verbose;
 
+    @CommandLine.Mixin
+    TlsOptions tls;
+
     /** A parsed --listen value; {@code host} as given (IPv6 in brackets), {@code bindHost} without brackets. */
     record Listen(String host, String bindHost, int port) {}
 
@@ -93,6 +96,8 @@ final class CollectorCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Listen where = listenAddress();
         CollectorConfig config = config(where);
+        config = config.withCredentials(tls.serverCredentials(where.host() + ":" + where.port(),
+                "start sessions on every agent, register as any host and read every result"));
         try (StopSignals stop = StopSignals.install(); Collector collector = new Collector(config)) {
             try {
                 collector.start();

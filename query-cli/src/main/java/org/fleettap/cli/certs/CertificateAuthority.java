@@ -75,7 +75,9 @@ public final class CertificateAuthority {
     /** A new CA, valid for {@link #CA_VALIDITY} from {@code now}. */
     public static CertificateAuthority create(Instant now, SecureRandom random) throws GeneralSecurityException {
         KeyPair pair = newKeyPair(random);
-        X500Name name = name("fleettap-ca", "ca");
+        // A CA of its own name, so that logs tell one fleet's CA from another's.
+        X500Name name = name("fleettap-ca-" + java.util.HexFormat.of().formatHex(pair.getPublic().getEncoded(),
+                pair.getPublic().getEncoded().length - 4, pair.getPublic().getEncoded().length), "ca");
         try {
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
             X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(name, serial(random),
