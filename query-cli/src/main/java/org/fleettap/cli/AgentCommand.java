@@ -104,8 +104,6 @@ final class AgentCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        io.grpc.ChannelCredentials credentials = tls.channelCredentials(collector.toString(),
-                "pose as the collector and start sessions on this host, or read and change its batches on the way");
         Map<String, String> labelMap = labels();
         if (hostId != null) {
             validateHostId(hostId);
@@ -115,6 +113,8 @@ final class AgentCommand implements Callable<Integer> {
         Path spoolPath = writableDirectory("--spool", spoolDir != null ? spoolDir : home.resolve("spool"));
         Path statePath = writableDirectory("--state", stateDir != null ? stateDir : home.resolve("state"));
         Policy policy = PolicyFile.read(policyFile, spec);
+        io.grpc.ChannelCredentials credentials = tls.channelCredentials(collector.toString(),
+                "pose as the collector and start sessions on this host, or read and change its batches on the way");
         AgentConfig config = AgentConfig.builder(collector.toString(), statePath).hostId(hostId).labels(labelMap)
                 .policy(policy).build();
 

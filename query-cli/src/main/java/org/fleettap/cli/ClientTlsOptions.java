@@ -35,7 +35,8 @@ class ClientTlsOptions extends TlsOptions {
             throw new UserErrors.UsageException(commandName() + ": --token-file needs --tls-dir (--insecure sends no "
                     + "token)", 2);
         }
-        TlsDir dir = load(collector.toString(), "start sessions on its agents and read what they record");
+        TlsDir dir = load();
+        warnIfInsecure(collector.toString(), "start sessions on its agents and read what they record");
         if (dir == null) {
             return InsecureChannelCredentials.create();
         }

@@ -96,8 +96,7 @@ final class CollectorCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Listen where = listenAddress();
         CollectorConfig config = config(where);
-        config = config.withCredentials(tls.serverCredentials(where.host() + ":" + where.port(),
-                "start sessions on every agent, register as any host and read every result"));
+        config = config.withCredentials(tls.serverCredentials());
         try (StopSignals stop = StopSignals.install(); Collector collector = new Collector(config)) {
             try {
                 collector.start();
@@ -106,6 +105,8 @@ final class CollectorCommand implements Callable<Integer> {
             }
             System.out.println("collector listening on " + where.host() + ":" + collector.port());
             System.out.flush();
+            tls.warnIfInsecure(where.host() + ":" + collector.port(),
+                    "start sessions on every agent, register as any host and read every result");
             while (!stop.stopped()) {
                 stop.await(1000);
             }

@@ -31,11 +31,8 @@ class TlsOptions {
             description = "Plaintext gRPC without authentication (anyone who can reach the port is let in).")
     boolean insecure;
 
-    /**
-     * The TLS directory, loaded; null for --insecure, after printing the warning. {@code exposed} is the address
-     * the warning names and {@code risk} what anyone who can reach it can then do.
-     */
-    TlsDir load(String exposed, String risk) throws UserErrors.UsageException {
+    /** The TLS directory, loaded; null for --insecure (the caller warns, {@link #warnIfInsecure}). */
+    TlsDir load() throws UserErrors.UsageException {
         String command = commandName();
         if (tlsDir != null && insecure) {
             throw new UserErrors.UsageException(command + ": --tls-dir and --insecure cannot be used together", 2);
@@ -45,9 +42,6 @@ class TlsOptions {
                     2);
         }
         if (insecure) {
-            System.err.println("fleettap: warning: --insecure: plaintext gRPC without authentication; anyone who can "
-                    + "reach " + exposed + " can " + risk);
-            System.err.flush();
             return null;
         }
         try {
@@ -66,9 +60,21 @@ class TlsOptions {
         return mixee.qualifiedName(" ").replaceFirst("^fleettap ", "");
     }
 
-    /** For the collector: mTLS from the directory, or plaintext. */
-    ServerCredentials serverCredentials(String exposed, String risk) throws UserErrors.UsageException {
-        TlsDir dir = load(exposed, risk);
+    /**
+     * With --insecure, the one warning at start: {@code exposed} is the address it names and {@code risk} what
+     * anyone who can reach it can then do.
+     */
+    void warnIfInsecure(String exposed, String risk) {
+        if (insecure) {
+            System.err.println("fleettap: warning: --insecure: plaintext gRPC without authentication; anyone who can "
+                    + "reach " + exposed + " can " + risk);
+            System.err.flush();
+        }
+    }
+
+    /** For the collector: mTLS from the directory, or plaintext (the caller warns once it knows its port). */
+    ServerCredentials serverCredentials() throws UserErrors.UsageException {
+        TlsDir dir = load();
         try {
             return dir == null ? InsecureServerCredentials.create() : dir.serverCredentials();
         } catch (TlsException e) {
@@ -78,7 +84,8 @@ class TlsOptions {
 
     /** For an agent: TLS with the directory's certificate, or plaintext. */
     ChannelCredentials channelCredentials(String exposed, String risk) throws UserErrors.UsageException {
-        TlsDir dir = load(exposed, risk);
+        TlsDir dir = load();
+        warnIfInsecure(exposed, risk);
         try {
             return dir == null ? InsecureChannelCredentials.create() : dir.channelCredentials();
         } catch (TlsException e) {

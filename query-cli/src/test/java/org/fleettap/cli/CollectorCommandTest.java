@@ -31,7 +31,7 @@ class CollectorCommandTest {
         Path stdout = tmp.resolve("stdout");
         Path stderr = tmp.resolve("stderr");
         Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(),
-                "collector", "--listen", "127.0.0.1:0", "--data", tmp.resolve("data").toString())
+                "collector", "--insecure", "--listen", "127.0.0.1:0", "--data", tmp.resolve("data").toString())
                 .redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
         try {
             String line = firstLine(stdout, p);
@@ -49,7 +49,9 @@ class CollectorCommandTest {
             assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
             assertThat(p.exitValue()).as("stderr: %s", Files.readString(stderr)).isZero();
             assertThat(Files.readAllLines(stdout)).as("one line on stdout").containsExactly(line);
-            assertThat(Files.readString(stderr)).isEmpty();
+            assertThat(Files.readString(stderr)).isEqualTo("fleettap: warning: --insecure: plaintext gRPC without "
+                    + "authentication; anyone who can reach 127.0.0.1:" + port + " can start sessions on every agent, register as "
+                    + "any host and read every result\n");
         } finally {
             p.destroyForcibly();
         }
@@ -69,6 +71,13 @@ class CollectorCommandTest {
             }
         }
         throw new AssertionError("no line within 60 s");
+    }
+
+    /** A CA and certificates, from fleettap certs. */
+    private Path certs() {
+        Path out = tmp.resolve("certs");
+        assertThat(Main.run("certs", "--out", out.toString())).isZero();
+        return out;
     }
 
     private record Run(int exit, String stderr) {}
@@ -111,7 +120,8 @@ class CollectorCommandTest {
     void aDataDirectoryInUseIsOneLineAndExitOne() {
         Path data = tmp.resolve("data");
         try (Store held = Store.open(data, StoreOptions.defaults())) {
-            Run r = run("collector", "--listen", "127.0.0.1:0", "--data", data.toString());
+            Run r = run("collector", "--tls-dir", certs().resolve("collector").toString(), "--listen", "127.0.0.1:0",
+                    "--data", data.toString());
             assertThat(r.exit()).as(r.stderr()).isEqualTo(1);
             assertThat(r.stderr().lines().toList()).hasSize(1);
             assertThat(r.stderr()).startsWith("fleettap: --data " + data + ": opening store at " + held.directory()
