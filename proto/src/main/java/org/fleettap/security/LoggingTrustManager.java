@@ -11,7 +11,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The collector's trust manager: the CA's own checks, plus a warning for each client certificate it refuses (a
- * handshake failure is otherwise silent on the server: gRPC never sees the connection). Rate limited to one line
+ * handshake failure is otherwise silent on the server: gRPC never sees the connection). It names no acceptable
+ * issuers, so that every client presents its certificate and a refusal is always seen here. Rate limited to one line
  * per {@link #LOG_EVERY_NANOS}, which says how many refusals it stands for.
  */
 final class LoggingTrustManager extends X509ExtendedTrustManager {
@@ -76,9 +77,14 @@ final class LoggingTrustManager extends X509ExtendedTrustManager {
         delegate.checkServerTrusted(chain, authType);
     }
 
+    /**
+     * None named: otherwise the server lists its CA in the handshake, a client whose certificate another CA signed
+     * sends none, and the refusal never reaches {@link #checkClientTrusted} to be logged. Which certificates are
+     * accepted is unchanged: the checks are the delegate's.
+     */
     @Override
     public X509Certificate[] getAcceptedIssuers() {
-        return delegate.getAcceptedIssuers();
+        return new X509Certificate[0];
     }
 
     private void refused(X509Certificate[] chain, CertificateException e) {

@@ -50,7 +50,7 @@ public final class Pem {
                             + " block of line " + startLine);
                 }
                 try {
-                    blocks.add(new Block(type, Base64.getMimeDecoder().decode(body.toString())));
+                    blocks.add(new Block(type, Base64.getDecoder().decode(body.toString())));
                 } catch (IllegalArgumentException e) {
                     throw new PemException("the " + type + " block of line " + startLine + " is not base64");
                 }

@@ -115,10 +115,9 @@ class TlsEndToEndTest {
             assertThat(Main.run("hosts", "--collector", address, "--tls-dir", other.resolve("user-admin").toString()))
                     .isEqualTo(1);
             assertThat(c.stdout()).isEmpty();
-            assertThat(c.stderrWithWarnings()).isEqualTo("fleettap: TLS handshake with the collector at " + address
-                    + " failed: its certificate is not signed by the CA in ca.crt (PKIX path validation failed: "
-                    + "java.security.cert.CertPathValidatorException: Path does not chain with any of the trust "
-                    + "anchors)\n");
+            // The JDK's reason in parentheses.
+            assertThat(c.stderrWithWarnings()).startsWith("fleettap: TLS handshake with the collector at " + address
+                    + " failed: its certificate is not signed by the CA in ca.crt (PKIX path ").hasLineCount(1);
         }
         assertHostConnected();
     }
