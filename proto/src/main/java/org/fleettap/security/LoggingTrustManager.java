@@ -28,36 +28,36 @@ final class LoggingTrustManager extends X509ExtendedTrustManager {
         this.delegate = delegate;
     }
 
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-            throws CertificateException {
+    /** One of the delegate's checks of a client's chain. */
+    @FunctionalInterface
+    private interface Check {
+        void run() throws CertificateException;
+    }
+
+    private void logged(X509Certificate[] chain, Check check) throws CertificateException {
         try {
-            delegate.checkClientTrusted(chain, authType, engine);
+            check.run();
         } catch (CertificateException e) {
             refused(chain, e);
             throw e;
         }
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
+        logged(chain, () -> delegate.checkClientTrusted(chain, authType, engine));
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
             throws CertificateException {
-        try {
-            delegate.checkClientTrusted(chain, authType, socket);
-        } catch (CertificateException e) {
-            refused(chain, e);
-            throw e;
-        }
+        logged(chain, () -> delegate.checkClientTrusted(chain, authType, socket));
     }
 
     @Override
     public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        try {
-            delegate.checkClientTrusted(chain, authType);
-        } catch (CertificateException e) {
-            refused(chain, e);
-            throw e;
-        }
+        logged(chain, () -> delegate.checkClientTrusted(chain, authType));
     }
 
     @Override
