@@ -1,9 +1,14 @@
 package org.fleettap.cli;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.fleettap.collector.Collector;
 import org.fleettap.collector.CollectorConfig;
+import org.fleettap.collector.auth.AccessSettings;
+import org.fleettap.collector.auth.Tokens;
+import org.fleettap.collector.auth.TokensParser;
 import org.fleettap.collector.kafka.KafkaIngestConfig;
 import org.fleettap.collector.store.StoreException;
 import picocli.CommandLine;
@@ -55,6 +60,11 @@ final class CollectorCommand implements Callable<Integer> {
             description = "A host without contact for DUR is lost to its sessions, which go on without it "
                     + "(default: 30s, three missed heartbeats).")
     String hostLostAfter;
+
+    @Option(names = "--tokens", paramLabel = "FILE",
+            description = "The users and their roles (tokens.yaml, see docs/access.md): every call is checked "
+                    + "(client certificate, token, role). Without it, nobody is checked.")
+    Path tokens;
 
     @Option(names = {"-v", "--verbose"}, description = "Log what the collector does; stack traces on errors.")
     boolean verbose;
@@ -147,7 +157,26 @@ final class CollectorCommand implements Callable<Integer> {
                 throw bad(e.getMessage());
             }
         }
+        if (tokens != null) {
+            config = config.withAccess(AccessSettings.checked(readTokens(tokens)));
+        }
         return config;
+    }
+
+    /** {@code file}'s users; a file that cannot be read or used is a usage error (exit 2), one line. */
+    private Tokens readTokens(Path file) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw bad("--tokens " + file + ": cannot read it (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+                    + ")");
+        }
+        try {
+            return TokensParser.parse(file.toString(), bytes);
+        } catch (TokensParser.TokensException e) {
+            throw bad("--tokens: " + e.getMessage());
+        }
     }
 
     private CommandLine.ParameterException bad(String message) {

@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
         description = "SystemTap for a fleet: probe user space and the kernel on one host or many.",
         subcommands = {RunCommand.class, CountCommand.class, TraceCommand.class, AgentCommand.class,
                 CollectorCommand.class, QueryCommand.class, HostsCommand.class, SessionsCommand.class,
-                StopCommand.class, LatencyCommand.class, ProfileCommand.class, LocksCommand.class,
+                StopCommand.class, LatencyCommand.class, ProfileCommand.class, LocksCommand.class, AuditCommand.class,
+                StatsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
