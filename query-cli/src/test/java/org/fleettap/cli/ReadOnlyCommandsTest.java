@@ -181,7 +181,8 @@ class ReadOnlyCommandsTest {
                 + "SESSION  SCRIPT     HOSTS      CREATED               STARTED BY  STATES\n"
                 + "s-1      count.stp  zone=eu-1  2024-05-01T12:00:00Z  olga        2 running, 1 failed\n");
         Run all = fleettap("sessions", "--collector", collector.address(), "--all");
-        assertThat(all.stdout()).endsWith("s-2      -e         *          2024-05-01T12:00:01Z  -           no host yet\n");
+        assertThat(all.stdout())
+                .endsWith("s-2      -e         *          2024-05-01T12:00:01Z  -           no host yet\n");
         assertThat(all.exit()).isZero();
     }
 

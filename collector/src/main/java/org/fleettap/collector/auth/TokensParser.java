@@ -1,10 +1,5 @@
 package org.fleettap.collector.auth;
 
-import java.io.StringReader;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -12,11 +7,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
-import org.yaml.snakeyaml.LoaderOptions;
-import org.yaml.snakeyaml.Yaml;
+import org.fleettap.yaml.YamlText;
 import org.yaml.snakeyaml.error.Mark;
-import org.yaml.snakeyaml.error.MarkedYAMLException;
-import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -26,8 +18,7 @@ import org.yaml.snakeyaml.nodes.SequenceNode;
 /**
  * Reads a tokens.yaml (the users a collector knows, docs/access.md) into {@link Tokens}, checking every entry, so that
  * a wrong file stops the collector at start with one line, {@code file:line:col: what}. Parses bytes and does no
- * I/O. The YAML is composed into SnakeYAML nodes, which keep where each value was written; no aliases, bounded
- * nesting and size.
+ * I/O. The YAML is composed by {@link YamlText}, as every YAML file fleettap reads.
  *
  * <pre>
  * users:
@@ -54,7 +45,12 @@ public final class TokensParser {
      * @throws TokensException one line naming {@code name:line:col} and what is wrong
      */
     public static Tokens parse(String name, byte[] bytes) throws TokensException {
-        Node root = compose(name, bytes);
+        Node root;
+        try {
+            root = YamlText.compose(name, bytes, "a tokens file", MAX_BYTES, MAX_DEPTH);
+        } catch (YamlText.YamlException e) {
+            throw new TokensException(e.getMessage());
+        }
         if (root == null) {
             throw new TokensException(name + ": empty; expected 'users:' and a list of users");
         }
@@ -142,39 +138,8 @@ public final class TokensParser {
         return new Tokens.User(n.getValue(), role, h.getValue().toLowerCase(Locale.ROOT));
     }
 
-    private static Node compose(String name, byte[] bytes) throws TokensException {
-        if (bytes.length > MAX_BYTES) {
-            throw new TokensException(name + ": larger than " + (MAX_BYTES >> 10) + " KiB; not a tokens file");
-        }
-        String text;
-        try {
-            text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
-        } catch (CharacterCodingException e) {
-            throw new TokensException(name + ": not UTF-8 text");
-        }
-        LoaderOptions options = new LoaderOptions();
-        options.setAllowDuplicateKeys(true);
-        options.setMaxAliasesForCollections(0);
-        options.setNestingDepthLimit(MAX_DEPTH);
-        options.setCodePointLimit(MAX_BYTES);
-        try {
-            return new Yaml(options).compose(new StringReader(text));
-        } catch (MarkedYAMLException e) {
-            Mark m = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
-            String problem = e.getProblem() != null ? e.getProblem() : e.getMessage();
-            throw new TokensException((m == null ? name : at(name, m)) + ": " + oneLine(problem));
-        } catch (YAMLException e) {
-            throw new TokensException(name + ": " + oneLine(e.getMessage()));
-        }
-    }
-
     private static String at(String name, Mark m) {
-        return name + ":" + (m.getLine() + 1) + ":" + (m.getColumn() + 1);
-    }
-
-    private static String oneLine(String s) {
-        return s == null ? "malformed YAML" : s.strip().replaceAll("\\s*\\n\\s*", " ");
+        return YamlText.at(name, m);
     }
 
     /** A tokens file that cannot be used; the message is one line naming where. */

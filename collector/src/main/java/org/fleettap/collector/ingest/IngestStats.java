@@ -29,7 +29,7 @@ public record IngestStats(long applied, long duplicates, long malformed, long ov
     @Override
     public String toString() {
         return "applied " + applied + ", duplicates " + duplicates + ", rejected " + rejected() + " (malformed "
-                + malformed + ", oversized " + oversized + ", invalid " + invalid + ", forbidden " + forbidden + "), failed "
-                + failed;
+                + malformed + ", oversized " + oversized + ", invalid " + invalid + ", forbidden " + forbidden
+                + "), failed " + failed;
     }
 }

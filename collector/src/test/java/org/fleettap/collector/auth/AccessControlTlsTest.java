@@ -212,7 +212,8 @@ class AccessControlTlsTest {
                 .isEqualTo(Status.Code.UNAUTHENTICATED);
         // A user certificate (with a token) on agent methods.
         assertThat(code(() -> AgentServiceGrpc.newBlockingStub(as(adam, ADAM_TOKEN))
-                .register(RegisterRequest.newBuilder().setHostId("h1").build()))).isEqualTo(Status.Code.UNAUTHENTICATED);
+                .register(RegisterRequest.newBuilder().setHostId("h1").build())))
+                .isEqualTo(Status.Code.UNAUTHENTICATED);
         RawIngestStream ingest = RawIngestStream.open(channel(olga));
         ingest.send(counted("h1", SESSION, 1));
         Throwable ended = ingest.awaitEnd();
@@ -322,8 +323,8 @@ class AccessControlTlsTest {
         assertThat(code(() -> SessionServiceGrpc.newBlockingStub(as(alice, ALICE_TOKEN))
                 .stopSession(StopSessionRequest.newBuilder().setSessionId(started.getSessionId()).build())))
                 .isEqualTo(Status.Code.PERMISSION_DENIED);
-        assertThat(code(() -> AdminServiceGrpc.newBlockingStub(operator).getStats(GetStatsRequest.getDefaultInstance())))
-                .isEqualTo(Status.Code.PERMISSION_DENIED);
+        assertThat(code(() -> AdminServiceGrpc.newBlockingStub(operator)
+                .getStats(GetStatsRequest.getDefaultInstance()))).isEqualTo(Status.Code.PERMISSION_DENIED);
         SessionServiceGrpc.newBlockingStub(operator)
                 .stopSession(StopSessionRequest.newBuilder().setSessionId(started.getSessionId()).build());
 
