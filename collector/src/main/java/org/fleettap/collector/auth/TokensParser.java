@@ -1,5 +1,7 @@
 package org.fleettap.collector.auth;
 
+import static org.fleettap.yaml.YamlText.at;
+
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -8,7 +10,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.fleettap.yaml.YamlText;
-import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
 import org.yaml.snakeyaml.nodes.NodeTuple;
@@ -136,10 +137,6 @@ public final class TokensParser {
                     + "SHA-256 of the token), not a " + h.getValue().length() + "-character value");
         }
         return new Tokens.User(n.getValue(), role, h.getValue().toLowerCase(Locale.ROOT));
-    }
-
-    private static String at(String name, Mark m) {
-        return YamlText.at(name, m);
     }
 
     /** A tokens file that cannot be used; the message is one line naming where. */
