@@ -72,8 +72,13 @@ public final class Refusals {
         this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
     }
 
-    /** Counts one refusal of {@code service}'s call for {@code reason} and logs {@code description} (rate-limited). */
-    public void refused(String service, Reason reason, String description) {
+    /**
+     * Counts one refusal of {@code service}'s call for {@code reason} and logs {@code description}, unless one of the
+     * same (service, reason) was logged less than {@link #LOG_INTERVAL_NANOS} ago.
+     *
+     * @return whether it was logged
+     */
+    public boolean refused(String service, Reason reason, String description) {
         Counter c = counters.computeIfAbsent(new Key(service, reason), k -> new Counter());
         c.count.incrementAndGet();
         long now = nanoTime.getAsLong();
@@ -82,9 +87,10 @@ public final class Refusals {
             long skipped = c.unlogged.getAndSet(0);
             log.warn("refused a call to {} ({}): {}{}", service, reason.word(), description,
                     skipped == 0 ? "" : " (" + skipped + " more refusals of this kind not logged)");
-        } else {
-            c.unlogged.incrementAndGet();
+            return true;
         }
+        c.unlogged.incrementAndGet();
+        return false;
     }
 
     /** The counts so far, by service and reason, only those above 0. */
