@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code fleettap audit}, {@code fleettap stats} and {@code fleettap collector --tokens} against a real collector on
- * loopback (insecure: this branch's CLI sends no certificates or tokens).
+ * loopback (insecure; the TLS path with tokens is TlsEndToEndTest's and SecurityIT's).
  */
 @Timeout(120)
 class AccessCommandsTest {
@@ -166,16 +166,30 @@ class AccessCommandsTest {
     void aBadTokensFileIsOneLineWithWhereAndExitTwo() throws Exception {
         Path file = tmp.resolve("tokens.yaml");
         Files.writeString(file, "users:\n  - name: a\n    role: root\n    token_sha256: " + "0".repeat(64) + "\n");
-        Run r = fleettap("collector", "--listen", "127.0.0.1:0", "--data", tmp.resolve("data").toString(), "--tokens",
-                file.toString());
+        assertThat(fleettap("certs", "--out", tmp.resolve("certs").toString()).exit()).isZero();
+        String tlsDir = tmp.resolve("certs/collector").toString();
+        Run r = fleettap("collector", "--listen", "127.0.0.1:0", "--data", tmp.resolve("data").toString(), "--tls-dir",
+                tlsDir, "--tokens", file.toString());
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.stderr()).isEqualTo("fleettap: --tokens: " + file + ":3:11: role: 'root' is not a role (viewer, "
                 + "operator or admin) (see 'fleettap collector --help')\n");
         Run missing = fleettap("collector", "--listen", "127.0.0.1:0", "--data", tmp.resolve("data").toString(),
-                "--tokens", tmp.resolve("none.yaml").toString());
+                "--tls-dir", tlsDir, "--tokens", tmp.resolve("none.yaml").toString());
         assertThat(missing.exit()).isEqualTo(2);
         assertThat(missing.stderr()).isEqualTo("fleettap: --tokens " + tmp.resolve("none.yaml") + ": cannot read it "
                 + "(NoSuchFileException: " + tmp.resolve("none.yaml") + ") (see 'fleettap collector --help')\n");
+        assertThat(Files.exists(tmp.resolve("data"))).as("nothing created").isFalse();
+        Files.delete(tmp.resolve("certs/collector/tokens.yaml"));
+        Run none = fleettap("collector", "--listen", "127.0.0.1:0", "--data", tmp.resolve("data").toString(),
+                "--tls-dir", tlsDir);
+        assertThat(none.exit()).isEqualTo(2);
+        assertThat(none.stderr()).isEqualTo("fleettap: --tls-dir " + tlsDir + " has no tokens.yaml (the users and "
+                + "their roles): give --tokens FILE, see docs/access.md (see 'fleettap collector --help')\n");
+        Run plain = fleettap("collector", "--listen", "127.0.0.1:0", "--data", tmp.resolve("data").toString(),
+                "--insecure", "--tokens", file.toString());
+        assertThat(plain.exit()).isEqualTo(2);
+        assertThat(plain.stderr()).isEqualTo("fleettap: --tokens needs --tls-dir: without TLS no caller has a "
+                + "certificate to check (see 'fleettap collector --help')\n");
         assertThat(Files.exists(tmp.resolve("data"))).as("nothing created").isFalse();
     }
 }

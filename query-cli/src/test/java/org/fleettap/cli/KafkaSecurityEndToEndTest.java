@@ -86,7 +86,7 @@ class KafkaSecurityEndToEndTest {
     private Process fleettap(String name, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                 .toString(), "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        command.addAll(List.of(args));
+        command.addAll(List.of(Capture.insecure(args)));
         Process p = new ProcessBuilder(command).redirectOutput(dir.resolve(name + ".out").toFile())
                 .redirectError(dir.resolve(name + ".err").toFile()).start();
         processes.add(p);
@@ -97,8 +97,10 @@ class KafkaSecurityEndToEndTest {
         return read(dir.resolve(name + ".out"));
     }
 
+    /** NAME.err without the --insecure warning that {@link Capture#insecure} causes. */
     private String err(String name) {
-        return read(dir.resolve(name + ".err"));
+        return read(dir.resolve(name + ".err")).replaceAll("(?m)^" + java.util.regex.Pattern.quote(
+                Capture.INSECURE_WARNING) + ".*\n", "");
     }
 
     private static String read(Path file) {

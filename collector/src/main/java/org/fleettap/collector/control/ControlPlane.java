@@ -331,7 +331,8 @@ public final class ControlPlane {
         }
     }
 
-    void stop(String sessionId) {
+    /** Stops a session; false when it had stopped or ended already (nothing to do). */
+    boolean stop(String sessionId) {
         if (sessionId.isEmpty()) {
             throw invalid("session_id is empty");
         }
@@ -339,7 +340,7 @@ public final class ControlPlane {
             SessionRecord s = sessions.session(sessionId).orElseThrow(() -> Status.NOT_FOUND
                     .withDescription("no session " + sessionId).asRuntimeException());
             if (s.isStopped() || s.isEnded()) {
-                return;
+                return false;
             }
             sessions.stopped(sessionId, nowNanos(), STOP_REASON);
             for (String host : s.pushedHosts()) {
@@ -350,6 +351,7 @@ public final class ControlPlane {
             }
             log.info("session {} stopped", sessionId);
             endIfDone(sessions.session(sessionId).orElseThrow());
+            return true;
         }
     }
 

@@ -64,13 +64,15 @@ public final class SessionServiceImpl extends SessionServiceGrpc.SessionServiceI
             plane.sessions().session(request.getSessionId()).ifPresent(s -> e.setTarget(s.spec().getTarget())
                     .setScriptName(s.spec().getScriptName())
                     .setScriptSha256(Tokens.sha256(s.spec().getScriptSource())));
+            boolean stopped;
             try {
-                plane.stop(request.getSessionId());
+                stopped = plane.stop(request.getSessionId());
             } catch (RuntimeException ex) {
                 record(e.setOutcome("failed: " + describe(ex)));
                 throw ex;
             }
-            record(e.setOutcome("stopped"));
+            // A run stops its session again as it ends; that request is recorded too, as what it was.
+            record(e.setOutcome(stopped ? "stopped" : "had ended already"));
             return StopSessionResponse.getDefaultInstance();
         });
     }
