@@ -128,7 +128,7 @@ class ChartDaemonsIT {
      * tracepoint) and prints the merged count, and the query of that session gives the same sum.
      */
     private void runTheNotesCommands(String address) {
-        List<List<String>> commands = NotesCommands.parse(Chart.notes(Map.of()));
+        List<List<String>> commands = NotesCommands.parse(Chart.notes(dir, Chart.secureValues()));
         assertThat(commands).extracting(c -> c.get(0)).containsExactly("hosts", "run", "query", "sessions");
 
         Result hosts = runNotes(commands.get(0), address, null);
