@@ -258,7 +258,7 @@ class ChartDaemonsIT {
         PodVolumes.fill(daemonSet, chart, dir.resolve("agent"), secrets);
         List<String> args = PodCommand.args(daemonSet, "agent", NODE, dir.resolve("agent"), addresses);
         assertThat(args).contains("--host-id=" + NODE);
-        Path hosts = Files.writeString(dir.resolve("hosts"), "127.0.0.1 " + SERVICE + "\n");
+        Path hosts = Files.writeString(dir.resolve("hosts"), "127.0.0.1 " + SERVICE + " localhost\n");
         Process agent = start("agent", List.of("-Djdk.net.hosts.file=" + hosts), args);
         daemons.put("agent", agent);
         return agent;

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -155,11 +156,7 @@ class ChartRenderTest {
                 Map.of("name", "data", "mountPath", "/var/lib/fleettap"),
                 Map.of("name", "tmp", "mountPath", "/tmp"),
                 Map.of("name", "tls", "mountPath", "/etc/fleettap/tls", "readOnly", true));
-        assertThat(collector.args("collector")).containsExactly(
-                "collector",
-                "--listen=0.0.0.0:7420",
-                "--data=/var/lib/fleettap/store",
-                "--tls-dir=/etc/fleettap/tls");
+        assertThat(collector.args("collector")).containsExactlyElementsOf(collectorArgs("--tls-dir=/etc/fleettap/tls"));
         assertThat(collector.container("collector").get("command")).isEqualTo(List.of("fleettap"));
         Map<String, Object> security = Chart.cast(collector.container("collector").get("securityContext"));
         assertThat(security.get("allowPrivilegeEscalation")).isEqualTo(false);
@@ -171,13 +168,8 @@ class ChartRenderTest {
     void collectorValuesBecomeTheirFlags() {
         Manifest collector = collector("collector.hostLostAfter", "45s", "collector.verbose", true,
                 "collector.javaOpts", "-Xmx2g");
-        assertThat(collector.args("collector")).containsExactly(
-                "collector",
-                "--listen=0.0.0.0:7420",
-                "--data=/var/lib/fleettap/store",
-                "--host-lost-after=45s",
-                "--tls-dir=/etc/fleettap/tls",
-                "--verbose");
+        assertThat(collector.args("collector")).containsExactlyElementsOf(collectorArgs(
+                "--host-lost-after=45s", "--tls-dir=/etc/fleettap/tls", "--verbose"));
         assertThat(collector.container("collector").get("env")).isEqualTo(List.of(Map.of("name",
                 "FLEETTAP_JAVA_OPTS", "value", "-Xmx2g")));
         assertThat(collector().container("collector").get("env")).isNull();
@@ -249,23 +241,11 @@ class ChartRenderTest {
     void kafkaTopicAndGroupGoToTheDaemonsThatTakeThem() {
         List<Manifest> all = render("kafka.bootstrap", "kafka:9092", "kafka.topic", "fleet.batches",
                 "kafka.group", "collector-eu");
-        assertThat(Chart.find(all, "DaemonSet", AGENT).args("agent")).containsExactly(
-                "agent",
-                "--collector=prod-fleettap-collector.tracing.svc:7420",
-                "--host-id=$(HOST_ID)",
-                "--spool=/var/lib/fleettap/spool",
-                "--state=/var/lib/fleettap/state",
-                "--kafka=kafka:9092",
-                "--kafka-topic=fleet.batches",
-                "--tls-dir=/etc/fleettap/tls");
-        assertThat(Chart.find(all, "StatefulSet", COLLECTOR).args("collector")).containsExactly(
-                "collector",
-                "--listen=0.0.0.0:7420",
-                "--data=/var/lib/fleettap/store",
-                "--kafka=kafka:9092",
-                "--kafka-topic=fleet.batches",
-                "--kafka-group=collector-eu",
-                "--tls-dir=/etc/fleettap/tls");
+        assertThat(Chart.find(all, "DaemonSet", AGENT).args("agent")).containsExactlyElementsOf(agentArgs(
+                "--kafka=kafka:9092", "--kafka-topic=fleet.batches", "--tls-dir=/etc/fleettap/tls"));
+        assertThat(Chart.find(all, "StatefulSet", COLLECTOR).args("collector")).containsExactlyElementsOf(collectorArgs(
+                "--kafka=kafka:9092", "--kafka-topic=fleet.batches", "--kafka-group=collector-eu",
+                "--tls-dir=/etc/fleettap/tls"));
     }
 
     @Test
@@ -303,18 +283,8 @@ class ChartRenderTest {
         List<Manifest> all = Chart.render(dir, values("insecure", true));
         Manifest agent = Chart.find(all, "DaemonSet", AGENT);
         Manifest collector = Chart.find(all, "StatefulSet", COLLECTOR);
-        assertThat(agent.args("agent")).containsExactly(
-                "agent",
-                "--collector=prod-fleettap-collector.tracing.svc:7420",
-                "--host-id=$(HOST_ID)",
-                "--spool=/var/lib/fleettap/spool",
-                "--state=/var/lib/fleettap/state",
-                "--insecure");
-        assertThat(collector.args("collector")).containsExactly(
-                "collector",
-                "--listen=0.0.0.0:7420",
-                "--data=/var/lib/fleettap/store",
-                "--insecure");
+        assertThat(agent.args("agent")).containsExactlyElementsOf(agentArgs("--insecure"));
+        assertThat(collector.args("collector")).containsExactlyElementsOf(collectorArgs("--insecure"));
         assertThat(agent.volume("tls")).isEmpty();
         assertThat(collector.volume("tls")).isEmpty();
         assertThat(agent.volumeMounts("agent")).noneMatch(m -> m.get("name").equals("tls"));
@@ -331,14 +301,8 @@ class ChartRenderTest {
         assertThat(configMap.yaml().get("data")).isEqualTo(Map.of("policy.yaml", policy));
         assertThat(Chart.cast(configMap.yaml().get("metadata")).get("namespace")).isEqualTo("tracing");
         Manifest agent = Chart.find(all, "DaemonSet", AGENT);
-        assertThat(agent.args("agent")).containsExactly(
-                "agent",
-                "--collector=prod-fleettap-collector.tracing.svc:7420",
-                "--host-id=$(HOST_ID)",
-                "--spool=/var/lib/fleettap/spool",
-                "--state=/var/lib/fleettap/state",
-                "--policy=/etc/fleettap/policy/policy.yaml",
-                "--tls-dir=/etc/fleettap/tls");
+        assertThat(agent.args("agent")).containsExactlyElementsOf(agentArgs(
+                "--policy=/etc/fleettap/policy/policy.yaml", "--tls-dir=/etc/fleettap/tls"));
         assertThat(agent.volumeMounts("agent")).filteredOn(m -> m.get("name").equals("policy"))
                 .containsExactly(Map.of("name", "policy", "mountPath", "/etc/fleettap/policy", "readOnly", true));
         assertThat(agent.volume("policy")).contains(Map.of("name", "policy", "configMap", Map.of(
@@ -399,22 +363,12 @@ class ChartRenderTest {
         assertThat(secret.yaml().get("stringData")).isEqualTo(Map.of("kafka.properties", properties));
         Manifest agent = Chart.find(all, "DaemonSet", AGENT);
         Manifest collector = Chart.find(all, "StatefulSet", COLLECTOR);
-        assertThat(agent.args("agent")).containsExactly(
-                "agent",
-                "--collector=prod-fleettap-collector.tracing.svc:7420",
-                "--host-id=$(HOST_ID)",
-                "--spool=/var/lib/fleettap/spool",
-                "--state=/var/lib/fleettap/state",
-                "--kafka=kafka:9093",
-                "--kafka-config=/etc/fleettap/kafka/kafka.properties",
-                "--tls-dir=/etc/fleettap/tls");
-        assertThat(collector.args("collector")).containsExactly(
-                "collector",
-                "--listen=0.0.0.0:7420",
-                "--data=/var/lib/fleettap/store",
-                "--kafka=kafka:9093",
-                "--kafka-config=/etc/fleettap/kafka/kafka.properties",
-                "--tls-dir=/etc/fleettap/tls");
+        assertThat(agent.args("agent")).containsExactlyElementsOf(agentArgs(
+                "--kafka=kafka:9093", "--kafka-config=/etc/fleettap/kafka/kafka.properties",
+                "--tls-dir=/etc/fleettap/tls"));
+        assertThat(collector.args("collector")).containsExactlyElementsOf(collectorArgs(
+                "--kafka=kafka:9093", "--kafka-config=/etc/fleettap/kafka/kafka.properties",
+                "--tls-dir=/etc/fleettap/tls"));
         Map<String, Object> mount = Map.of("name", "kafka-config", "mountPath", "/etc/fleettap/kafka",
                 "readOnly", true);
         Map<String, Object> volume = Map.of("name", "kafka-config", "secret", Map.of(
@@ -512,7 +466,8 @@ class ChartRenderTest {
     @Test
     void theNotesNameThePolicyConfigMap() {
         assertThat(Chart.notes(dir, Chart.secureValues("agent.policy", "kernel_probes: false\n")))
-                .contains("\n  - the agents hold every session to the policy in ConfigMap prod-fleettap-agent-policy;\n");
+                .contains("\n  - the agents hold every session to the policy in ConfigMap "
+                        + "prod-fleettap-agent-policy;\n");
         assertThat(Chart.notes(dir, Chart.secureValues("agent.existingPolicyConfigMap", "node-policy")))
                 .contains("\n  - the agents hold every session to the policy in ConfigMap node-policy;\n");
     }
@@ -526,6 +481,22 @@ class ChartRenderTest {
         assertThat(Chart.notes(dir, Chart.secureValues("kafka.bootstrap", "kafka:9092", "kafka.existingConfigSecret",
                 "kafka-client"))).contains("\n  - batches go through Kafka at kafka:9092, topic fleettap.batches, "
                         + "client properties from Secret kafka-client.\n");
+    }
+
+    /** The agent's args the chart always renders (with the default port), then {@code more}. */
+    private static List<String> agentArgs(String... more) {
+        List<String> args = new ArrayList<>(List.of("agent", "--collector=prod-fleettap-collector.tracing.svc:7420",
+                "--host-id=$(HOST_ID)", "--spool=/var/lib/fleettap/spool", "--state=/var/lib/fleettap/state"));
+        args.addAll(List.of(more));
+        return args;
+    }
+
+    /** The collector's args the chart always renders (with the default port), then {@code more}. */
+    private static List<String> collectorArgs(String... more) {
+        List<String> args = new ArrayList<>(List.of("collector", "--listen=0.0.0.0:7420",
+                "--data=/var/lib/fleettap/store"));
+        args.addAll(List.of(more));
+        return args;
     }
 
     private static String sha256(String text) {
