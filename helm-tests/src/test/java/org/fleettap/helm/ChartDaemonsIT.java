@@ -139,6 +139,8 @@ class ChartDaemonsIT {
             // What the policy forbids, the agent refuses although the collector sends it.
             Result denied = run(withSecurity("run", "--collector", "127.0.0.1:" + port, "--duration", "5s", "-e",
                     "probe syscall.openat { }"));
+            // Its only host failed the session: the run exits 1.
+            assertThat(denied.exit()).as(denied.err()).isEqualTo(1);
             assertThat(denied.err()).contains(NODE + ": session failed: policy: " + policy
                     + ":1:16: kernel_probes false does not allow syscall.openat\n");
         }
