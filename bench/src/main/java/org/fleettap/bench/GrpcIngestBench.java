@@ -17,6 +17,7 @@ import org.fleettap.agent.transport.TransportSettings;
 import org.fleettap.agent.transport.TransportStats;
 import org.fleettap.collector.Collector;
 import org.fleettap.collector.CollectorConfig;
+import org.fleettap.collector.ingest.IngestSettings;
 import org.fleettap.collector.ingest.IngestStats;
 import org.fleettap.collector.store.StoreOptions;
 import org.fleettap.proto.v1.AggregateDelta;
@@ -47,6 +48,7 @@ public final class GrpcIngestBench {
     private final int transports = Integer.getInteger("transports", 4);
     private final boolean rollup = Boolean.parseBoolean(System.getProperty("rollup", "true"));
     private final String senders = System.getProperty("senders", "jvm");
+    private final int group = Integer.getInteger("group", IngestSettings.DEFAULT_GROUP_BATCHES);
     private final String sendersCpus = System.getProperty("senders.cpus", "");
     private final Path work;
     private final List<List<AggregateDelta>> deltas = new ArrayList<>();
@@ -102,7 +104,8 @@ public final class GrpcIngestBench {
         for (int r = 1; r <= reps; r++) {
             Path dir = Files.createTempDirectory(work, "rep-" + r);
             Collector collector = new Collector(CollectorConfig.of("127.0.0.1", 0, dir.resolve("store"))
-                    .withStore(StoreOptions.defaults().withRollup(rollup))).start();
+                    .withStore(StoreOptions.defaults().withRollup(rollup))
+                    .withIngest(IngestSettings.defaults().withGroup(group, IngestSettings.DEFAULT_GROUP_BYTES))).start();
             Process child = null;
             try {
                 String address = "127.0.0.1:" + collector.port();

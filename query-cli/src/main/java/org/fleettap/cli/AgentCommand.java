@@ -62,6 +62,11 @@ final class AgentCommand implements Callable<Integer> {
             description = "The topic for --kafka (default: " + KafkaTransportConfig.DEFAULT_TOPIC + ").")
     String kafkaTopic;
 
+    @Option(names = KafkaConfigFile.OPTION, paramLabel = "FILE",
+            description = "Kafka client settings for --kafka (Java properties: security.protocol, ssl.*, sasl.*, "
+                    + "...), passed to the producer. See docs/kafka-security.md.")
+    Path kafkaConfig;
+
     @Option(names = "--host-id", paramLabel = "ID",
             description = "This host's name in the fleet (default: the host name, else /etc/machine-id).")
     String hostId;
@@ -177,8 +182,9 @@ final class AgentCommand implements Callable<Integer> {
 
     private KafkaTransportConfig kafkaConfig() {
         if (kafka == null) {
-            if (kafkaTopic != null) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--kafka-topic needs --kafka");
+            if (kafkaTopic != null || kafkaConfig != null) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        (kafkaTopic != null ? "--kafka-topic" : KafkaConfigFile.OPTION) + " needs --kafka");
             }
             return null;
         }
@@ -189,7 +195,8 @@ final class AgentCommand implements Callable<Integer> {
                 throw invalid("--kafka", e.getMessage());
             }
         }
-        KafkaTransportConfig c = KafkaTransportConfig.of(kafka);
+        KafkaTransportConfig c = KafkaTransportConfig.of(kafka).withExtraProperties(
+                KafkaConfigFile.read(kafkaConfig, KafkaConfigFile.Client.PRODUCER, spec));
         if (kafkaTopic != null) {
             try {
                 c = c.withTopic(kafkaTopic);

@@ -45,6 +45,11 @@ final class CollectorCommand implements Callable<Integer> {
                     + "collector each need their own.")
     String kafkaGroup;
 
+    @Option(names = KafkaConfigFile.OPTION, paramLabel = "FILE",
+            description = "Kafka client settings for --kafka (Java properties: security.protocol, ssl.*, sasl.*, "
+                    + "...), passed to the consumer. See docs/kafka-security.md.")
+    Path kafkaConfig;
+
     @Option(names = DaemonSettings.CONFIG_OPTION, paramLabel = "FILE",
             description = "YAML settings (default: $" + DaemonSettings.CONFIG_ENV + "): keys are the long options, "
                     + "e.g. 'spool-max: 64MiB', 'labels: {zone: eu-1}'. Flags win, then FLEETTAP_<OPTION> "
@@ -117,8 +122,9 @@ final class CollectorCommand implements Callable<Integer> {
     }
 
     private CollectorConfig config(Listen where) {
-        if (kafka == null && (kafkaTopic != null || kafkaGroup != null)) {
-            throw bad((kafkaTopic != null ? "--kafka-topic" : "--kafka-group") + " needs --kafka");
+        if (kafka == null && (kafkaTopic != null || kafkaGroup != null || kafkaConfig != null)) {
+            throw bad((kafkaTopic != null ? "--kafka-topic" : kafkaGroup != null ? "--kafka-group"
+                    : KafkaConfigFile.OPTION) + " needs --kafka");
         }
         CollectorConfig config = CollectorConfig.of(where.bindHost(), where.port(), data);
         if (hostLostAfter != null) {
@@ -135,7 +141,8 @@ final class CollectorCommand implements Callable<Integer> {
         }
         if (kafka != null) {
             try {
-                KafkaIngestConfig k = KafkaIngestConfig.of(kafka);
+                KafkaIngestConfig k = KafkaIngestConfig.of(kafka).withExtraProperties(
+                        KafkaConfigFile.read(kafkaConfig, KafkaConfigFile.Client.CONSUMER, spec));
                 if (kafkaTopic != null) {
                     k = k.withTopic(kafkaTopic);
                 }

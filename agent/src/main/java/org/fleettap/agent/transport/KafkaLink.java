@@ -9,6 +9,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.RecordBatchTooLargeException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.errors.SerializationException;
@@ -51,6 +54,7 @@ final class KafkaLink implements TransportLoop.Link {
     private boolean failing;
     private long failuresSinceDelivery;
     private long lastWarningNanos;
+    private boolean refusalReported;
 
     KafkaLink(Supplier<? extends Producer<byte[], byte[]>> producers, String topic, Spool spool,
             TransportSettings settings, Counters counters, Runnable wakeUp, Random random) {
@@ -99,6 +103,7 @@ final class KafkaLink implements TransportLoop.Link {
                 backoff.reset();
                 if (failing) {
                     failing = false;
+                    refusalReported = false;
                     log.info("Kafka topic {} is accepting batches again after {} failures", topic,
                             failuresSinceDelivery);
                 }
@@ -126,12 +131,32 @@ final class KafkaLink implements TransportLoop.Link {
         spool.rewind();
         counters.failures.incrementAndGet();
         failuresSinceDelivery++;
-        if (!failing || now - lastWarningNanos >= GrpcLink.WARNING_INTERVAL_NANOS) {
+        boolean refusal = isRefusal(error);
+        // Once a minute while it fails, and at once when Kafka starts refusing the agent (a first attempt may time
+        // out before the broker has said why).
+        if (!failing || now - lastWarningNanos >= GrpcLink.WARNING_INTERVAL_NANOS || (refusal && !refusalReported)) {
             failing = true;
             lastWarningNanos = now;
-            log.warn("{} (Kafka topic {}, {} failures since the last delivery); resending every unacknowledged batch"
-                    + " from the spool in {} ms, once the {} records outstanding have completed", why, topic,
-                    failuresSinceDelivery, TimeUnit.NANOSECONDS.toMillis(delay), outstanding, error);
+            refusalReported = refusal;
+            long delayMillis = TimeUnit.NANOSECONDS.toMillis(delay);
+            if (refusal) {
+                // A setting of the agent's (credentials, rights), not a fault: Kafka's reason on one line.
+                log.warn("{}: Kafka refused the agent: {} (Kafka topic {}, {} failures since the last delivery; "
+                        + "check the Kafka client settings); the batches stay in the spool, next attempt in {} ms",
+                        why, error.getMessage(), topic, failuresSinceDelivery, delayMillis);
+                log.debug("the refusal", error);
+            } else if (error instanceof ApiException) {
+                // Kafka's own errors (unreachable, timed out) are conditions, not bugs: one line; the trace at debug.
+                log.warn("{}: {} (Kafka topic {}, {} failures since the last delivery); resending every "
+                        + "unacknowledged batch from the spool in {} ms, once the {} records outstanding have "
+                        + "completed", why, error.getMessage(), topic, failuresSinceDelivery, delayMillis,
+                        outstanding);
+                log.debug("the failure", error);
+            } else {
+                log.warn("{} (Kafka topic {}, {} failures since the last delivery); resending every unacknowledged "
+                        + "batch from the spool in {} ms, once the {} records outstanding have completed", why, topic,
+                        failuresSinceDelivery, delayMillis, outstanding, error);
+            }
         } else {
             log.debug("{} (Kafka topic {}) again; next attempt in {} ms", why, topic,
                     TimeUnit.NANOSECONDS.toMillis(delay), error);
@@ -188,6 +213,11 @@ final class KafkaLink implements TransportLoop.Link {
             log.warn("closing the Kafka producer for topic {}", topic, e);
         }
         producer = null;
+    }
+
+    /** Kafka refused the agent's credentials or rights: retried (they may be fixed on the broker's side). */
+    static boolean isRefusal(Exception e) {
+        return e instanceof AuthenticationException || e instanceof AuthorizationException;
     }
 
     static boolean isPermanent(Exception e) {

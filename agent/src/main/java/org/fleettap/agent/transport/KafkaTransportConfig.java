@@ -86,6 +86,14 @@ public record KafkaTransportConfig(
         }
     }
 
+    /**
+     * The producer settings the transport sets itself, which {@code extraProperties} cannot set: safe delivery
+     * rests on them, or a field of this record sets them.
+     */
+    public static Set<String> fixedSettings() {
+        return FIXED;
+    }
+
     public static KafkaTransportConfig of(String bootstrapServers) {
         return new KafkaTransportConfig(bootstrapServers, DEFAULT_TOPIC, DEFAULT_CLIENT_ID, DEFAULT_MAX_BLOCK,
                 DEFAULT_LINGER, DEFAULT_MAX_REQUEST_BYTES, Map.of());

@@ -26,6 +26,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.MockProducer;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
@@ -180,6 +182,35 @@ class KafkaTransportTest {
         assertThat(stats.sent()).isEqualTo(6);
         assertThat(stats.applied()).isEqualTo(5);
         assertThat(stats.failures()).isEqualTo(1);
+        assertThat(stats.spool().batches()).isZero();
+    }
+
+    /**
+     * Kafka refusing the agent's login or its right to the topic is a setting to fix, not a batch to drop: the
+     * batch stays in the spool and is resent, unlike a batch Kafka can never take.
+     */
+    @Test
+    void aRefusedLoginOrRightIsRetriedNotReleased() throws Exception {
+        RecordingProducer producer = new RecordingProducer(false);
+        KafkaTransport t = transport(() -> producer, FAST);
+        interleaved(3, "s1").forEach(t::submit);
+        producer.awaitSent(3);
+
+        assertThat(producer.errorNext(new SaslAuthenticationException("test: Invalid username or password")))
+                .isTrue();
+        assertThat(producer.completeNext()).isTrue();
+        assertThat(producer.completeNext()).isTrue();
+        producer.awaitSent(4);
+        assertThat(producer.errorNext(new TopicAuthorizationException("test: not authorized"))).isTrue();
+        producer.awaitSent(5);
+        assertThat(producer.completeNext()).isTrue();
+        t.flush(WAIT);
+
+        assertThat(sequences(producer.sentBatches())).containsExactly(1L, 2L, 3L, 1L, 1L);
+        TransportStats stats = t.stats();
+        assertThat(stats.rejected()).isZero();
+        assertThat(stats.failures()).isEqualTo(2);
+        assertThat(stats.applied()).isEqualTo(3);
         assertThat(stats.spool().batches()).isZero();
     }
 

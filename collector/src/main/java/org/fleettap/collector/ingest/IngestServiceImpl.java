@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>Batches of every stream go into one bounded queue; one ingest thread drains up to
- *       {@link IngestSettings#groupBatches()} of them (or {@link IngestSettings#groupBytes()}) into one
+ *       {@link IngestSettings#groupBatches()} of them (or {@link IngestSettings#groupBytes()}; at most half of what
+ *       the streams may have in flight, see {@link #groupLimit()}) into one
  *       {@link Store#applyAll} (one fsync) and, once it returned, sends each batch's {@link Ack} (APPLIED, DUPLICATE
  *       or REJECTED with a one-line error) on the batch's stream.
  *   <li>Flow control: streams use gRPC's manual inbound flow control. A stream asks for a batch only while it holds
@@ -272,8 +273,9 @@ public final class IngestServiceImpl implements BindableService, AutoCloseable {
             }
             group.add(first);
             long bytes = first.bytes();
+            int most = groupLimit();
             Item next;
-            while (group.size() < settings.groupBatches() && bytes < settings.groupBytes()
+            while (group.size() < most && bytes < settings.groupBytes()
                     && (next = queue.poll()) != null) {
                 group.add(next);
                 bytes += next.bytes();
@@ -290,6 +292,22 @@ public final class IngestServiceImpl implements BindableService, AutoCloseable {
             }
             group.clear();
         }
+    }
+
+    /**
+     * The most batches the next group takes: {@link IngestSettings#groupBatches()}, but never more than half of what
+     * the open streams may have in flight together. A group holding every batch the agents may send unacknowledged
+     * leaves them nothing to send until its write is durable, so writes and transfers would take turns; with half,
+     * the next group arrives while this one is written (a few agents replaying their spools, for one).
+     */
+    private int groupLimit() {
+        int streamsOpen;
+        synchronized (lock) {
+            streamsOpen = streams.size();
+        }
+        long inFlight = Math.min((long) streamsOpen * settings.streamWindow(),
+                (long) settings.queueBatches() + streamsOpen);
+        return (int) Math.max(1, Math.min(settings.groupBatches(), inFlight / 2));
     }
 
     private void process(List<Item> group) {

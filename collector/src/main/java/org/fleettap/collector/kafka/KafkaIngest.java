@@ -21,6 +21,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.fleettap.collector.ingest.AppliedFeed;
@@ -59,6 +61,8 @@ public final class KafkaIngest implements AutoCloseable {
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
     /** The counts are logged this often while they change (and when ingest stops). */
     static final Duration STATS_LOG_INTERVAL = Duration.ofMinutes(1);
+    /** While Kafka refuses the collector's credentials, it says so this often. */
+    static final Duration REFUSAL_LOG_INTERVAL = Duration.ofMinutes(1);
     /**
      * Kafka's {@code max.partition.fetch.bytes} unless the configuration sets it: Kafka's default of 1 MiB holds
      * fewer than 100 batches of 100 keys (about 12 KB each), so a poll of one busy partition could never fill
@@ -85,6 +89,8 @@ public final class KafkaIngest implements AutoCloseable {
     // Used on the consumer's thread only.
     private GroupWriter writer;
     private long readEpoch;
+    private boolean refusing;
+    private long lastRefusalLog;
 
     private KafkaIngest(KafkaIngestConfig config, Store store, AppliedFeed feed) {
         this.config = config;
@@ -143,6 +149,7 @@ public final class KafkaIngest implements AutoCloseable {
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         p.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, Integer.toString(config.maxPollRecords()));
         p.putIfAbsent(ConsumerConfig.CLIENT_ID_CONFIG, "fleettap-collector");
@@ -195,12 +202,23 @@ public final class KafkaIngest implements AutoCloseable {
                     polled = consumer.poll(config.pollTimeout());
                 } catch (WakeupException e) {
                     break;
+                } catch (AuthenticationException | AuthorizationException e) {
+                    refused(e);
+                    if (pause()) {
+                        break;
+                    }
+                    continue;
                 } catch (RuntimeException e) {
                     log.error("polling Kafka topic {} failed; retrying in {}", config.topic(), RETRY_DELAY, e);
                     if (pause()) {
                         break;
                     }
                     continue;
+                }
+                if (refusing) {
+                    refusing = false;
+                    log.info("Kafka at {} lets the collector read topic {} again", config.bootstrapServers(),
+                            config.topic());
                 }
                 if (!polled.isEmpty() && !w.put(parse(polled, readEpoch, config.maxRecordBytes()))) {
                     break;
@@ -224,6 +242,22 @@ public final class KafkaIngest implements AutoCloseable {
                 log.warn("closing the Kafka consumer", e);
             }
         }
+    }
+
+    /**
+     * Kafka refused the collector's credentials (authentication) or rights (authorization): a setting of
+     * {@code --kafka-config}, not a fault of the collector, so one line with Kafka's reason and no stack trace, once
+     * a minute while it lasts (each failure at debug level, with the stack trace).
+     */
+    private void refused(RuntimeException e) {
+        long now = System.nanoTime();
+        if (!refusing || now - lastRefusalLog >= REFUSAL_LOG_INTERVAL.toNanos()) {
+            log.error("Kafka at {} refused the collector reading topic {}: {} (check the Kafka client settings); "
+                    + "retrying every {}", config.bootstrapServers(), config.topic(), e.getMessage(), RETRY_DELAY);
+            lastRefusalLog = now;
+        }
+        refusing = true;
+        log.debug("polling Kafka topic {} was refused", config.topic(), e);
     }
 
     /** Drops what was read and not written yet, and waits for the write in progress; the store's offsets are final. */

@@ -10,7 +10,8 @@ import org.fleettap.collector.ingest.IngestServiceImpl;
 
 /**
  * Where {@link KafkaIngest} reads batches from. The settings exactly-once rests on are fixed and
- * {@code extraProperties} cannot set them: no auto commit (offsets live in the store), byte-array deserializers.
+ * {@code extraProperties} cannot set them: no auto commit (offsets live in the store), byte-array deserializers,
+ * every record read ({@code isolation.level=read_uncommitted}: the agents' producers use no transactions).
  *
  * @param bootstrapServers Kafka's {@code bootstrap.servers}
  * @param topic the agents' topic (records keyed by host id, values {@code Batch} messages)
@@ -32,6 +33,7 @@ public record KafkaIngestConfig(String bootstrapServers, String topic, String gr
     private static final Pattern TOPIC = Pattern.compile("[a-zA-Z0-9._-]{1,249}");
     private static final Set<String> FIXED = Set.of(
             ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+            ConsumerConfig.ISOLATION_LEVEL_CONFIG,
             ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG,
             ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG,
             ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -69,6 +71,14 @@ public record KafkaIngestConfig(String bootstrapServers, String topic, String gr
                         + " is set by the collector, not by extraProperties");
             }
         }
+    }
+
+    /**
+     * The consumer settings the collector sets itself, which {@code extraProperties} cannot set: exactly-once
+     * ingest rests on them, or a field of this record sets them.
+     */
+    public static Set<String> fixedSettings() {
+        return FIXED;
     }
 
     public static KafkaIngestConfig of(String bootstrapServers) {

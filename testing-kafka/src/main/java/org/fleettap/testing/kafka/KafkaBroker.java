@@ -130,13 +130,15 @@ public final class KafkaBroker implements AutoCloseable {
     private final int controllerPort;
     private final String clusterId;
     private final String classpath;
+    private final BrokerSecurity security;
 
     /** The running child, or null; written under {@link #lock}. */
     private volatile Process process;
     private int launches;
     private boolean closed;
 
-    private KafkaBroker(Path directory, int brokerPort, int controllerPort, String clusterId, String classpath) {
+    private KafkaBroker(Path directory, int brokerPort, int controllerPort, String clusterId, String classpath,
+            BrokerSecurity security) {
         this.directory = directory;
         this.dataDirectory = directory.resolve("data");
         this.serverProperties = directory.resolve("server.properties");
@@ -146,6 +148,7 @@ public final class KafkaBroker implements AutoCloseable {
         this.controllerPort = controllerPort;
         this.clusterId = clusterId;
         this.classpath = classpath;
+        this.security = security;
     }
 
     /**
@@ -157,7 +160,16 @@ public final class KafkaBroker implements AutoCloseable {
      *     the broker's log, and the directory is kept
      */
     public static KafkaBroker start(Path parent) {
+        return start(parent, BrokerSecurity.plaintext());
+    }
+
+    /**
+     * {@link #start(Path)} with the clients' listener secured as {@code security} says (SASL/PLAIN, for one). The
+     * harness's own administrative client authenticates with {@link #clientProperties()}.
+     */
+    public static KafkaBroker start(Path parent, BrokerSecurity security) {
         requireNonNull(parent, "parent");
+        requireNonNull(security, "security");
         String classpath = brokerClasspath();
         Path directory;
         try {
@@ -167,7 +179,8 @@ public final class KafkaBroker implements AutoCloseable {
             throw new UncheckedIOException("creating a broker directory under " + parent, e);
         }
         int[] ports = freePorts(2);
-        KafkaBroker broker = new KafkaBroker(directory, ports[0], ports[1], Uuid.randomUuid().toString(), classpath);
+        KafkaBroker broker = new KafkaBroker(directory, ports[0], ports[1], Uuid.randomUuid().toString(), classpath,
+                security);
         synchronized (broker.lock) {
             try {
                 broker.writeConfiguration();
@@ -189,6 +202,19 @@ public final class KafkaBroker implements AutoCloseable {
     /** {@code 127.0.0.1:PORT}, the same across restarts. */
     public String bootstrapServers() {
         return HOST + ":" + brokerPort;
+    }
+
+    /** How the clients' listener authenticates clients. */
+    public BrokerSecurity security() {
+        return security;
+    }
+
+    /**
+     * What a client needs besides {@code bootstrap.servers} to be let in with the broker's own credentials
+     * ({@code security.protocol}, {@code sasl.*}); empty for a plaintext broker.
+     */
+    public Map<String, String> clientProperties() {
+        return security.clientProperties();
     }
 
     /** The broker's directory (configuration, data, log). */
@@ -336,7 +362,7 @@ public final class KafkaBroker implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "KafkaBroker[" + bootstrapServers() + ", " + directory + "]";
+        return "KafkaBroker[" + security.protocol() + "://" + bootstrapServers() + ", " + directory + "]";
     }
 
     private void ensureOpen() {
@@ -350,12 +376,14 @@ public final class KafkaBroker implements AutoCloseable {
         config.put("process.roles", "broker,controller");
         config.put("node.id", Integer.toString(NODE_ID));
         config.put("controller.quorum.voters", NODE_ID + "@" + HOST + ":" + controllerPort);
+        String clients = security.protocol();
         config.put("listeners",
-                "PLAINTEXT://" + HOST + ":" + brokerPort + ",CONTROLLER://" + HOST + ":" + controllerPort);
-        config.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + brokerPort);
-        config.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+                clients + "://" + HOST + ":" + brokerPort + ",CONTROLLER://" + HOST + ":" + controllerPort);
+        config.put("advertised.listeners", clients + "://" + HOST + ":" + brokerPort);
+        config.put("listener.security.protocol.map", clients + ":" + clients + ",CONTROLLER:PLAINTEXT");
         config.put("controller.listener.names", "CONTROLLER");
-        config.put("inter.broker.listener.name", "PLAINTEXT");
+        config.put("inter.broker.listener.name", clients);
+        config.putAll(security.serverProperties());
         config.put("log.dirs", dataDirectory.toString());
         // topics: created by the tests, one replica
         config.put("auto.create.topics.enable", "false");
@@ -463,6 +491,7 @@ public final class KafkaBroker implements AutoCloseable {
 
     private Properties adminProperties(Duration apiTimeout) {
         Properties properties = new Properties();
+        properties.putAll(security.clientProperties());
         properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
         properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) apiTimeout.toMillis());
         properties.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(apiTimeout.toMillis(), 10_000));

@@ -58,14 +58,7 @@ class KafkaBrokerTest {
             directory = kafka.directory();
             kafka.createTopic(TOPIC, PARTITIONS);
 
-            AtomicReferenceArray<Future<RecordMetadata>> sent = new AtomicReferenceArray<>(RECORDS);
-            try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerProperties(kafka))) {
-                for (int i = 0; i < RECORDS; i++) {
-                    sent.set(i, producer.send(record(i)));
-                }
-                producer.flush();
-            }
-            assertThat(failures(sent, RECORDS)).isEmpty();
+            sendEveryRecord(kafka);
 
             List<ConsumerRecord<String, String>> consumed;
             try (KafkaConsumer<String, String> consumer = consumer(kafka, "reader")) {
@@ -199,6 +192,45 @@ class KafkaBrokerTest {
         }
     }
 
+    /**
+     * Sends {@link #RECORDS} records with an idempotent producer, every one acknowledged, and reads them back with a
+     * new consumer group: each once, in key order. For a secured broker, the clients use its client settings.
+     */
+    static void sendAndReadEveryRecordOnce(KafkaBroker kafka, String group) throws InterruptedException {
+        sendEveryRecord(kafka);
+        assertEveryRecordOnceInKeyOrder(consumeAll(kafka, group));
+    }
+
+    /** Sends {@link #RECORDS} records with an idempotent producer; every one is acknowledged. */
+    static void sendEveryRecord(KafkaBroker kafka) throws InterruptedException {
+        AtomicReferenceArray<Future<RecordMetadata>> sent = new AtomicReferenceArray<>(RECORDS);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(producerProperties(kafka))) {
+            for (int i = 0; i < RECORDS; i++) {
+                sent.set(i, producer.send(record(i)));
+            }
+            producer.flush();
+        }
+        assertThat(failures(sent, RECORDS)).isEmpty();
+    }
+
+    /** Why the broker refused one record sent with {@code properties} (within 30 s). */
+    static Throwable refusal(Properties properties) {
+        Properties p = new Properties();
+        p.putAll(properties);
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 20_000);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
+            Future<RecordMetadata> refused = producer.send(record(0));
+            try {
+                refused.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                return e.getCause();
+            } catch (InterruptedException | java.util.concurrent.TimeoutException e) {
+                throw new AssertionError("the send was neither refused nor acknowledged within 30 s", e);
+            }
+        }
+        throw new AssertionError("the broker acknowledged a record sent with " + properties.keySet());
+    }
+
     /** Host {@code i % HOSTS} sends its batch number {@code i / HOSTS}. */
     static ProducerRecord<String, String> record(int i) {
         String host = "host-" + (i % HOSTS);
@@ -211,6 +243,7 @@ class KafkaBrokerTest {
 
     static Properties producerProperties(KafkaBroker kafka) {
         Properties p = new Properties();
+        p.putAll(kafka.clientProperties());
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -225,6 +258,7 @@ class KafkaBrokerTest {
 
     static KafkaConsumer<String, String> consumer(KafkaBroker kafka, String group) {
         Properties p = new Properties();
+        p.putAll(kafka.clientProperties());
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
