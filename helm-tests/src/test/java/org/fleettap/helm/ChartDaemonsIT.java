@@ -15,11 +15,13 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.fleettap.testing.kafka.BrokerSecurity;
 import org.fleettap.testing.kafka.KafkaBroker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -115,13 +117,17 @@ class ChartDaemonsIT {
     }
 
     @Test
-    void withKafkaAndAPolicyTheAgentsBatchesGoThroughTheTopicAndThePolicyHoldsPushedSessions() throws Exception {
+    void withKafkaOverSaslAndAPolicyTheAgentsBatchesGoThroughTheTopicAndThePolicyHoldsPushedSessions() throws Exception {
         certs();
-        try (KafkaBroker broker = KafkaBroker.start(dir.resolve("kafka"))) {
+        // A broker that lets in only clients logging in with SASL/PLAIN: the daemons reach it only with the
+        // properties of kafka.config, which the chart passes as --kafka-config.
+        try (KafkaBroker broker = KafkaBroker.start(dir.resolve("kafka"), BrokerSecurity.saslPlain("fleettap",
+                "helm-it-secret"))) {
             broker.createTopic("fleet.batches", 1);
+            assertThat(broker.clientProperties()).containsEntry("security.protocol", "SASL_PLAINTEXT");
             List<Manifest> chart = Chart.render(dir, Chart.secureValues("kafka.bootstrap", "kafka-0.kafka:9092",
                     "kafka.topic", "fleet.batches", "kafka.group", "helm-it",
-                    "kafka.config", Map.of("security.protocol", "PLAINTEXT", "client.dns.lookup", "use_all_dns_ips"),
+                    "kafka.config", new TreeMap<>(broker.clientProperties()),
                     "agent.policy", "kernel_probes: false\n", "collector.verbose", true));
             Map<String, String> kafka = Map.of("--kafka", broker.bootstrapServers());
             int port = startCollector(chart, kafka);
