@@ -31,7 +31,8 @@ class FleetCommandsIT {
         Fleettap.Result r = Fleettap.run("hosts", "--collector", "127.0.0.1:1");
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.stdout()).isEmpty();
-        assertThat(r.stderr()).isEqualTo("fleettap: cannot reach the collector at 127.0.0.1:1 (Connection refused)\n");
+        assertThat(r.stderr()).isEqualTo(Fleettap.INSECURE_WARNING + "127.0.0.1:1 can start sessions on its agents and "
+                + "read what they record\nfleettap: cannot reach the collector at 127.0.0.1:1 (Connection refused)\n");
     }
 
     @Test

@@ -157,7 +157,9 @@ class FleetIT {
         assertThat(number(json.stdout(), "missing_batches")).isEqualTo(dropped);
         assertThat(queriedCalls(session)).isEqualTo(5000);
         Fleettap.Result table = Fleettap.run("query", "--collector", fleet.address(), "--session", session, "calls");
-        assertThat(table.stderr()).isEqualTo("fleettap: warning: h1: " + dropped + " batches dropped by its spool\n");
+        assertThat(table.stderr()).isEqualTo(Fleettap.INSECURE_WARNING + fleet.address() + " can start sessions on its "
+                + "agents and read what they record\nfleettap: warning: h1: " + dropped + " batches dropped by its "
+                + "spool\n");
     }
 
     /** The last lines each process wrote, for a failure's message. */

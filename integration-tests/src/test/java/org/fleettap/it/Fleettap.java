@@ -24,13 +24,38 @@ final class Fleettap {
         }
     }
 
+    /** The warning every --insecure command prints first. */
+    static final String INSECURE_WARNING = "fleettap: warning: --insecure: plaintext gRPC without authentication; "
+            + "anyone who can reach ";
+
+    /**
+     * {@code args} with --insecure after the command when it talks to a collector (or is a daemon) and chooses
+     * neither --tls-dir nor --insecure itself: these tests run the fleet in plaintext on loopback and in network
+     * namespaces, which users must ask for explicitly (the TLS tests are in query-cli).
+     */
+    static List<String> insecure(List<String> args) {
+        boolean talks = !args.isEmpty() && (args.get(0).equals("agent") || args.get(0).equals("collector")
+                || args.contains("--collector"));
+        if (!talks || args.contains("--tls-dir") || args.contains("--insecure")) {
+            return args;
+        }
+        List<String> with = new ArrayList<>(args);
+        with.add(1, "--insecure");
+        return with;
+    }
+
+    /** {@code stderr} without the --insecure warning line that {@link #insecure} causes. */
+    static String withoutInsecureWarning(String stderr) {
+        return stderr.replaceAll("(?m)^" + java.util.regex.Pattern.quote(INSECURE_WARNING) + ".*\n", "");
+    }
+
     /** Starts fleettap without waiting; stdout and stderr go to the given files. */
     static Process start(java.io.File stdout, java.io.File stderr, String... args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-jar");
         cmd.add(JAR.toString());
-        cmd.addAll(List.of(args));
+        cmd.addAll(insecure(List.of(args)));
         return new ProcessBuilder(cmd).directory(ROOT.toFile()).redirectOutput(stdout).redirectError(stderr)
                 .start();
     }
@@ -45,7 +70,7 @@ final class Fleettap {
         cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-jar");
         cmd.add(JAR.toString());
-        cmd.addAll(List.of(args));
+        cmd.addAll(insecure(List.of(args)));
         try {
             Process p = new ProcessBuilder(cmd).directory(ROOT.toFile()).start();
             p.getOutputStream().close();

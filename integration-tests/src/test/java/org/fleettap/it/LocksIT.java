@@ -182,9 +182,9 @@ class LocksIT {
         return counts;
     }
 
-    /** The lines of {@code stderr} other than the warnings that a host lost events. */
+    /** The lines of {@code stderr} other than the warnings that a host lost events (and the --insecure one). */
     static List<String> withoutLosses(String stderr) {
-        return stderr.lines().filter(l -> !l.matches("fleettap: warning: h\\d+: \\d+ events lost \\(ring buffers "
+        return Fleettap.withoutInsecureWarning(stderr).lines().filter(l -> !l.matches("fleettap: warning: h\\d+: \\d+ events lost \\(ring buffers "
                 + "full\\)")).toList();
     }
 

@@ -121,7 +121,7 @@ final class MultiHostFleet implements AutoCloseable {
             // -XX:-UsePerfData: every host's agent has the same pid in its namespace, and they share /tmp. C1 only:
             // four daemons start at once on a small machine.
             agent = ns.start(List.of(JAVA, "-XX:-UsePerfData", "-XX:TieredStopAtLevel=1", "-jar", Fleettap.JAR.toString(), "agent",
-                    "--collector", address(), "--host-id", name(), "--labels", selector(), "--spool",
+                    "--insecure", "--collector", address(), "--host-id", name(), "--labels", selector(), "--spool",
                     dir.resolve("spool-" + name()).toString(), "--state", dir.resolve("state-" + name()).toString()),
                     env(), file(log + ".out"), file(log + ".err"));
             processes.add(agent);

@@ -104,6 +104,9 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, description = "Log at debug level; stack traces on errors.")
     boolean verbose;
 
+    @CommandLine.Mixin
+    TlsOptions tls;
+
     @Override
     public Integer call() throws Exception {
         Map<String, String> labelMap = labels();
@@ -115,6 +118,8 @@ final class AgentCommand implements Callable<Integer> {
         Path spoolPath = writableDirectory("--spool", spoolDir != null ? spoolDir : home.resolve("spool"));
         Path statePath = writableDirectory("--state", stateDir != null ? stateDir : home.resolve("state"));
         Policy policy = PolicyFile.read(policyFile, spec);
+        io.grpc.ChannelCredentials credentials = tls.channelCredentials(collector.toString(),
+                "pose as the collector and start sessions on this host, or read and change its batches on the way");
         AgentConfig config = AgentConfig.builder(collector.toString(), statePath).hostId(hostId).labels(labelMap)
                 .policy(policy).build();
 
@@ -126,7 +131,7 @@ final class AgentCommand implements Callable<Integer> {
         BatchSink sink;
         try {
             sink = kafkaConfig != null ? KafkaTransport.connect(kafkaConfig, spool, TransportSettings.defaults())
-                    : GrpcTransport.connect(collector.toString(), spool, TransportSettings.defaults());
+                    : GrpcTransport.connect(collector.toString(), credentials, spool, TransportSettings.defaults());
         } catch (RuntimeException e) {
             spool.close();
             throw e;
@@ -138,7 +143,7 @@ final class AgentCommand implements Callable<Integer> {
         // flush short (what is not flushed stays in the spool either way).
         AgentDaemon daemon = null;
         try (StopSignals stop = StopSignals.install()) {
-            daemon = new AgentDaemon(config, sink::submit);
+            daemon = new AgentDaemon(config, credentials, sink::submit);
             daemon.start();
             while (!stop.stopped()) {
                 stop.await(1000);

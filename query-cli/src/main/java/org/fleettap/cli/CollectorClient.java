@@ -1,6 +1,7 @@
 package org.fleettap.cli;
 
 import io.grpc.Grpc;
+import io.grpc.ChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -35,23 +36,27 @@ final class CollectorClient implements AutoCloseable {
     /** "the collector at HOST:PORT" or "the local store at DIR", for messages. */
     private final String where;
     private final ManagedChannel channel;
+    /** Whether the channel is a plaintext one to a collector (--insecure), for hints. */
+    private final boolean plaintext;
     /** What this client runs itself (the in-process server and the local store), closed after the channel. */
     private final AutoCloseable owned;
 
-    private CollectorClient(HostPort address, String name, String where, ManagedChannel channel,
-            AutoCloseable owned) {
+    private CollectorClient(HostPort address, ChannelCredentials credentials, String name, String where,
+            ManagedChannel channel, AutoCloseable owned) {
         this.address = address;
         this.name = name;
         this.where = where;
         this.channel = channel;
+        this.plaintext = address != null && credentials instanceof InsecureChannelCredentials;
         this.owned = owned;
     }
 
-    /** A plaintext channel to the collector; nothing is sent before the first call. */
-    static CollectorClient connect(HostPort address) {
-        ManagedChannel channel = Grpc.newChannelBuilder(address.toString(), InsecureChannelCredentials.create())
+    /** A channel to the collector (TLS, or plaintext with --insecure); nothing is sent before the first call. */
+    static CollectorClient connect(HostPort address, ChannelCredentials credentials) {
+        ManagedChannel channel = Grpc.newChannelBuilder(address.toString(), credentials)
                 .maxInboundMessageSize(MAX_MESSAGE_BYTES).build();
-        return new CollectorClient(address, "collector " + address, "the collector at " + address, channel, () -> { });
+        return new CollectorClient(address, credentials, "collector " + address, "the collector at " + address, channel,
+                () -> { });
     }
 
     /** The QueryService of {@code store}, served in this process; the client owns the store and closes it. */
@@ -66,7 +71,7 @@ final class CollectorClient implements AutoCloseable {
         }
         ManagedChannel channel = InProcessChannelBuilder.forName(name).maxInboundMessageSize(MAX_MESSAGE_BYTES)
                 .build();
-        return new CollectorClient(null, "local store " + store.directory(), "the local store at "
+        return new CollectorClient(null, null, "local store " + store.directory(), "the local store at "
                 + store.directory(), channel, () -> {
             server.shutdownNow();
             server.awaitTermination(5, TimeUnit.SECONDS);
@@ -105,8 +110,13 @@ final class CollectorClient implements AutoCloseable {
 
     /** What went wrong with {@code method}, in one line, for users. */
     String describe(String method, Status s) {
+        String tls = org.fleettap.security.TlsFailures.describe(s.getCause(), where);
+        if (tls != null) {
+            return tls;
+        }
         return switch (s.getCode()) {
-            case UNAVAILABLE -> "cannot reach " + where + " (" + reason(s) + ")";
+            case UNAVAILABLE -> "cannot reach " + where + " (" + reason(s) + (plaintext && !reason(s).contains("refused")
+                    ? "; if it uses TLS, give --tls-dir instead of --insecure" : "") + ")";
             case DEADLINE_EXCEEDED -> where + " did not answer " + method + " within " + CALL_TIMEOUT.toSeconds()
                     + " s";
             case UNIMPLEMENTED -> where + " does not serve " + method;

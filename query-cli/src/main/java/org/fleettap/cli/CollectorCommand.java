@@ -64,6 +64,9 @@ final class CollectorCommand implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, description = "Log what the collector does; stack traces on errors.")
     boolean verbose;
 
+    @CommandLine.Mixin
+    TlsOptions tls;
+
     /** A parsed --listen value; {@code host} as given (IPv6 in brackets), {@code bindHost} without brackets. */
     record Listen(String host, String bindHost, int port) {}
 
@@ -98,6 +101,7 @@ final class CollectorCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Listen where = listenAddress();
         CollectorConfig config = config(where);
+        config = config.withCredentials(tls.serverCredentials());
         try (StopSignals stop = StopSignals.install(); Collector collector = new Collector(config)) {
             try {
                 collector.start();
@@ -106,6 +110,8 @@ final class CollectorCommand implements Callable<Integer> {
             }
             System.out.println("collector listening on " + where.host() + ":" + collector.port());
             System.out.flush();
+            tls.warnIfInsecure(where.host() + ":" + collector.port(),
+                    "start sessions on every agent, register as any host and read every result");
             while (!stop.stopped()) {
                 stop.await(1000);
             }

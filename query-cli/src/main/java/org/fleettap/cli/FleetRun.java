@@ -93,14 +93,14 @@ final class FleetRun {
      * Runs a script a command wrote (latency, profile) on the hosts {@code hosts} picks, with the FleetRun {@code
      * setUp} makes for the client (its hooks and summary): checked here first like any script, then sent.
      */
-    static int runScript(HostPort collector, Source src, TargetSelector hosts, Duration limit, Duration every,
+    static int runScript(CollectorOptions collector, Source src, TargetSelector hosts, Duration limit, Duration every,
             java.util.function.Function<CollectorClient, FleetRun> setUp) throws Exception {
         org.fleettap.agent.script.Compilation c = org.fleettap.agent.script.Frontend.check(src);
         if (!c.succeeded()) {
             System.err.print(c.format());
             return 1;
         }
-        try (CollectorClient client = CollectorClient.connect(collector); StopSignals stop = StopSignals.install()) {
+        try (CollectorClient client = collector.connectCollector(); StopSignals stop = StopSignals.install()) {
             return setUp.apply(client).run(new Request(src, c.script().orElseThrow(), List.of(), hosts, limit, every),
                     stop);
         }

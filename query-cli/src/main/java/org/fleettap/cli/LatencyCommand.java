@@ -105,7 +105,7 @@ final class LatencyCommand implements Callable<Integer> {
             out.print(csv(List.of(), List.of(), "", "").csvHeader());
         }
         AtomicReference<WindowStream> windows = new AtomicReference<>();
-        return FleetRun.runScript(collector.collector, src, hosts.selector(), limit, every,
+        return FleetRun.runScript(collector, src, hosts.selector(), limit, every,
                 client -> FleetRun.forCommand(client, format).onStarted(id -> windows.set(follow(client, id, out)))
                 .summary(id -> {
                     if (windows.get() != null) {

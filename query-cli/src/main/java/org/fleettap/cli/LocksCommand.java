@@ -191,7 +191,7 @@ final class LocksCommand implements Callable<Integer> {
             out.print(csv(List.of(), List.of(), WINDOW_COLUMNS, List.of("", "")).csvHeader());
         }
         AtomicReference<WindowStream> windows = new AtomicReference<>();
-        return FleetRun.runScript(collector.collector, src, hosts.selector(), limit, every,
+        return FleetRun.runScript(collector, src, hosts.selector(), limit, every,
                 client -> FleetRun.forCommand(client, format).onStarted(id -> {
                     if (follow) {
                         windows.set(follow(client, id, out));

@@ -9,12 +9,23 @@ import picocli.CommandLine.Command;
         description = "SystemTap for a fleet: probe user space and the kernel on one host or many.",
         subcommands = {RunCommand.class, CountCommand.class, TraceCommand.class, AgentCommand.class,
                 CollectorCommand.class, QueryCommand.class, HostsCommand.class, SessionsCommand.class,
-                StopCommand.class, LatencyCommand.class, ProfileCommand.class, LocksCommand.class,
+                StopCommand.class, LatencyCommand.class, ProfileCommand.class, LocksCommand.class, CertsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    /** The environment the commands read (FLEETTAP_TOKEN, ...): the process's, or a test's. */
+    private final java.util.Map<String, String> env;
+
+    Main(java.util.Map<String, String> env) {
+        this.env = java.util.Map.copyOf(env);
+    }
+
+    java.util.Map<String, String> env() {
+        return env;
+    }
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -31,7 +42,7 @@ public final class Main implements Runnable {
         // come from the daemons' environment or config file.
         boolean daemon = args.length > 0 && (args[0].equals("agent") || args[0].equals("collector"));
         Logging.configure(daemon && DaemonSettings.verbose(List.of(args), env) ? withVerbose(args) : args);
-        CommandLine cl = new CommandLine(new Main());
+        CommandLine cl = new CommandLine(new Main(env));
         if (daemon) {
             try {
                 java.util.List<String> merged = new java.util.ArrayList<>(List.of(args[0]));

@@ -65,7 +65,7 @@ final class ProfileCommand implements Callable<Integer> {
             throw new UserErrors.UsageException("--duration must be more than 0");
         }
         PrintStream out = System.out;
-        return FleetRun.runScript(collector.collector, new Source("profile", SCRIPT), hosts.selector(), limit, null,
+        return FleetRun.runScript(collector, new Source("profile", SCRIPT), hosts.selector(), limit, null,
                 client -> FleetRun.forCommand(client, format).summary(id -> {
                     AggregateQuery q = AggregateQuery.newBuilder().setSessionId(id).setName(STATISTIC)
                             .setGroupBy(GroupBy.GROUP_BY_HOST_AND_KEY).build();

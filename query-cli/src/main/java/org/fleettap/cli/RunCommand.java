@@ -80,6 +80,9 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     ProbeRun.TargetOptions options;
 
+    @Mixin
+    ClientTlsOptions tls;
+
     @Option(names = "-e", paramLabel = "SOURCE", description = "The script itself, instead of a file.")
     String source;
 
@@ -118,6 +121,7 @@ final class RunCommand implements Callable<Integer> {
         if (hosts != null) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--hosts needs --collector");
         }
+        tls.unusedWithout("--collector");
         if (noStore && (data != null || interval != null)) {
             throw new CommandLine.ParameterException(spec.commandLine(), (data != null ? "--data" : "--interval")
                     + " cannot be used with --no-store");
@@ -311,7 +315,7 @@ final class RunCommand implements Callable<Integer> {
         }
         PrintStream out = output == null ? System.out : new PrintStream(Files.newOutputStream(output), true,
                 StandardCharsets.UTF_8);
-        try (CollectorClient client = CollectorClient.connect(collector); StopSignals stop = StopSignals.install()) {
+        try (CollectorClient client = CollectorClient.connect(collector, tls.credentials(collector)); StopSignals stop = StopSignals.install()) {
             return new FleetRun(client, out, System.err).run(new FleetRun.Request(src, c.script().orElseThrow(),
                     args, hosts != null ? hosts : TargetSelector.getDefaultInstance(), limit, every), stop);
         } finally {

@@ -39,7 +39,7 @@ final class StopCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Duration limit = Durations.parse(wait);
         int status = 0;
-        try (CollectorClient client = CollectorClient.connect(collector.collector)) {
+        try (CollectorClient client = collector.connectCollector()) {
             List<String> stopping = new ArrayList<>();
             for (String id : ids) {
                 try {

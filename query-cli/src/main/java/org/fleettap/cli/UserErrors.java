@@ -23,6 +23,9 @@ final class UserErrors implements CommandLine.IExecutionExceptionHandler {
             if (verbose) {
                 ex.printStackTrace(System.err);
             }
+            if (ex instanceof UsageException u) {
+                return u.status;
+            }
         } else {
             System.err.println("fleettap: internal error: " + ex + (verbose ? "" : " (run with --verbose for details)"));
             if (verbose) {
@@ -41,8 +44,16 @@ final class UserErrors implements CommandLine.IExecutionExceptionHandler {
 
     /** A command-line value that is wrong in a way picocli cannot see. */
     static final class UsageException extends Exception {
+        /** The exit status: 1, or 2 for a command line that cannot be run as given. */
+        private final int status;
+
         UsageException(String message) {
+            this(message, 1);
+        }
+
+        UsageException(String message, int status) {
             super(message);
+            this.status = status;
         }
     }
 }

@@ -35,9 +35,29 @@ final class Capture implements AutoCloseable {
         return new Capture();
     }
 
+    /** The warning every --insecure command prints first; see {@link #stderr()}. */
+    static final String INSECURE_WARNING = "fleettap: warning: --insecure: ";
+
     /** Runs the fleettap command line in this thread and returns its exit status. */
     static int fleettap(String... args) {
-        return Main.run(args);
+        return Main.run(insecure(args));
+    }
+
+    /**
+     * {@code args} with --insecure after the command when it talks to a collector (or is a daemon) and chooses
+     * neither --tls-dir nor --insecure itself: the tests of other things run plaintext on loopback, as the user
+     * must say explicitly. The TLS tests give --tls-dir, and the tests of the choice itself call Main.run.
+     */
+    static String[] insecure(String... args) {
+        java.util.List<String> list = java.util.List.of(args);
+        boolean talks = args.length > 0 && (args[0].equals("agent") || args[0].equals("collector")
+                || list.contains("--collector"));
+        if (!talks || list.contains("--tls-dir") || list.contains("--insecure")) {
+            return args;
+        }
+        java.util.List<String> with = new java.util.ArrayList<>(list);
+        with.add(1, "--insecure");
+        return with.toArray(new String[0]);
     }
 
     /** Runs the fleettap command line in a thread of its own; the future holds its exit status. */
@@ -45,7 +65,7 @@ final class Capture implements AutoCloseable {
         java.util.concurrent.CompletableFuture<Integer> exit = new java.util.concurrent.CompletableFuture<>();
         Thread t = new Thread(() -> {
             try {
-                exit.complete(Main.run(args));
+                exit.complete(Main.run(insecure(args)));
             } catch (Throwable e) {
                 exit.completeExceptionally(e);
             }
@@ -59,7 +79,16 @@ final class Capture implements AutoCloseable {
         return out.text();
     }
 
+    /**
+     * What was printed to stderr, without the --insecure warning lines: {@link #insecure} adds that flag to the
+     * tests of other things, whose stderr is what they check. {@link #stderrWithWarnings()} has everything.
+     */
     String stderr() {
+        return err.text().replaceAll("(?m)^" + java.util.regex.Pattern.quote(INSECURE_WARNING) + ".*\n", "");
+    }
+
+    /** Everything printed to stderr. */
+    String stderrWithWarnings() {
         return err.text();
     }
 

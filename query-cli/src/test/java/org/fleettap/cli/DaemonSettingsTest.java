@@ -19,7 +19,7 @@ class DaemonSettingsTest {
             + "spool-max: 64MiB\nverbose: yes\n";
 
     private static CommandSpec agent() {
-        return new CommandLine(new Main()).getSubcommands().get("agent").getCommandSpec();
+        return new CommandLine(new Main(Map.of())).getSubcommands().get("agent").getCommandSpec();
     }
 
     private static List<String> merge(List<String> args, Map<String, String> env, String file) throws Exception {

@@ -424,7 +424,11 @@ public final class AgentDaemon implements AutoCloseable {
                 .addAllRunningSessionIds(sessions.keySet())).build();
     }
 
-    private static String describe(Status s) {
+    private String describe(Status s) {
+        String tls = org.fleettap.security.TlsFailures.describe(s.getCause(), "the collector");
+        if (tls != null) {
+            return tls;
+        }
         return s.getDescription() == null ? s.getCode().toString() : s.getCode() + ": " + s.getDescription();
     }
 

@@ -237,6 +237,10 @@ final class GrpcLink implements TransportLoop.Link {
 
     /** One line for the log: "UNAVAILABLE: io exception (Connection reset by peer)"; the stack goes to debug. */
     static String describe(Status status) {
+        String tls = org.fleettap.security.TlsFailures.describe(status.getCause(), "the collector");
+        if (tls != null) {
+            return tls;
+        }
         StringBuilder b = new StringBuilder(status.getCode().name());
         if (status.getDescription() != null) {
             b.append(": ").append(status.getDescription());
