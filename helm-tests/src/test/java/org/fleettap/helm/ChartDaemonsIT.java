@@ -96,19 +96,22 @@ class ChartDaemonsIT {
         assertThat(log("agent.err")).contains("agent " + NODE + ": batches to the collector at " + SERVICE + ":" + port
                 + " through spool " + dir.resolve("agent/state/spool"));
 
+        runTheNotesCommands(port, Chart.secureValues(), certs.resolve("user-admin"));
+
         // The collector the chart runs lets no one in without a user's identity.
         String address = "127.0.0.1:" + port;
         Result bare = run("hosts", "--collector", address);
         assertThat(bare.exit()).isEqualTo(2);
         assertThat(bare.err()).isEqualTo("fleettap: hosts: give --tls-dir DIR (see 'fleettap certs') or --insecure\n");
         Result plaintext = run("hosts", "--collector", address, "--insecure");
-        assertThat(plaintext.exit()).as(plaintext.err()).isNotZero();
+        assertThat(plaintext.exit()).as(plaintext.err()).isEqualTo(1);
         assertThat(plaintext.out()).isEmpty();
+        assertThat(plaintext.err()).contains("\nfleettap: cannot reach the collector at " + address + " (")
+                .endsWith("; if it uses TLS, give --tls-dir instead of --insecure)\n");
+        // An agent's certificate is not a user's (and has no token): refused (issue 7's access control).
         Result asAgent = run("hosts", "--collector", address, "--tls-dir", certs.resolve("agent").toString());
         assertThat(asAgent.exit()).as(asAgent.err()).isNotZero();
         assertThat(asAgent.out()).isEmpty();
-
-        runTheNotesCommands(port, Chart.secureValues(), certs.resolve("user-admin"));
 
         daemons.remove("agent");
         agent.destroy(); // SIGTERM, as the kubelet stops a pod
