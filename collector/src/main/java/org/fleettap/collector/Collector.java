@@ -1,14 +1,20 @@
 package org.fleettap.collector;
 
 import io.grpc.Server;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.fleettap.collector.admin.AdminServiceImpl;
+import org.fleettap.collector.auth.AccessControl;
+import org.fleettap.collector.auth.AuditLog;
+import org.fleettap.collector.auth.Refusals;
 import org.fleettap.collector.control.AgentServiceImpl;
 import org.fleettap.collector.control.ControlPlane;
 import org.fleettap.collector.control.SessionServiceImpl;
@@ -28,7 +34,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The collector process's parts, put together: the {@link Store} in the data directory, the {@link ControlPlane}
  * with registries kept in that store, and one gRPC server with AgentService, SessionService, IngestService and
- * QueryService, plus the Kafka consumer when configured and a periodic retention compaction.
+ * QueryService and AdminService behind one {@link AccessControl}, plus the Kafka consumer when configured and a
+ * periodic retention compaction.
  *
  * <p>{@link #start} opens and starts everything (or, when a part fails, closes what it started and throws);
  * {@link #close} stops intake (no new calls, no more batches asked for, Kafka polling stopped), applies and
@@ -48,8 +55,10 @@ public final class Collector implements AutoCloseable {
     private AppliedFeed feed;
     private IngestServiceImpl ingest;
     private QueryServiceImpl query;
-    private KafkaIngest kafka;
+    private volatile KafkaIngest kafka; // also read by AdminService calls
     private Server server;
+    private Refusals refusals;
+    private AuditLog audit;
     private ScheduledExecutorService maintenance;
 
     public Collector(CollectorConfig config) {
@@ -112,6 +121,8 @@ public final class Collector implements AutoCloseable {
         });
         ingest = new IngestServiceImpl(store, config.ingest(), feed);
         query = new QueryServiceImpl(store, plane, feed, config.query(), config.store().clock());
+        refusals = new Refusals();
+        audit = new AuditLog(store, config.store().clock(), config.access().isInsecure());
         ingest.start();
         server = bind();
         if (config.kafka().isPresent()) {
@@ -140,12 +151,15 @@ public final class Collector implements AutoCloseable {
 
     private Server bind() throws IOException {
         InetSocketAddress address = new InetSocketAddress(config.listenHost(), config.listenPort());
+        AccessControl access = new AccessControl(config.access(), refusals, audit);
         Server s = NettyServerBuilder.forAddress(address, config.credentials())
                 .maxInboundMessageSize(IngestServiceImpl.MAX_MESSAGE_BYTES)
-                .addService(new AgentServiceImpl(plane))
-                .addService(new SessionServiceImpl(plane))
-                .addService(ingest)
-                .addService(query)
+                .addService(ServerInterceptors.intercept(new AgentServiceImpl(plane), access))
+                .addService(ServerInterceptors.intercept(new SessionServiceImpl(plane, Optional.of(audit)), access))
+                .addService(ServerInterceptors.intercept(ingest, access))
+                .addService(ServerInterceptors.intercept(query, access))
+                .addService(ServerInterceptors.intercept(new AdminServiceImpl(audit, ingest::stats, this::kafkaCounts,
+                        refusals), access))
                 .build();
         try {
             return s.start();
@@ -207,7 +221,20 @@ public final class Collector implements AutoCloseable {
     public KafkaIngestStats kafkaStats() {
         synchronized (lock) {
             requireStarted();
-            return kafka == null ? new KafkaIngestStats(0, 0, 0, 0, 0, 0) : kafka.stats();
+            return kafkaCounts();
+        }
+    }
+
+    private KafkaIngestStats kafkaCounts() {
+        KafkaIngest k = kafka;
+        return k == null ? new KafkaIngestStats(0, 0, 0, 0, 0, 0) : k.stats();
+    }
+
+    /** What the access checks refused so far, by service and reason. */
+    public Refusals refusals() {
+        synchronized (lock) {
+            requireStarted();
+            return refusals;
         }
     }
 

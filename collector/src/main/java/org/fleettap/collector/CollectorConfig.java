@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import org.fleettap.collector.auth.AccessSettings;
 import org.fleettap.collector.control.ControlConfig;
 import org.fleettap.collector.ingest.IngestSettings;
 import org.fleettap.collector.kafka.KafkaIngestConfig;
@@ -26,10 +27,12 @@ import org.fleettap.collector.store.StoreOptions;
  * @param query live query streams
  * @param kafka when present, batches are also read from this Kafka topic
  * @param compactionInterval how often data past its retention is deleted
+ * @param access whether callers are checked (certificates and tokens) or not (insecure: everyone is the anonymous
+ *     admin); checking needs TLS with client certificates in {@code credentials}
  */
 public record CollectorConfig(String listenHost, int listenPort, Path dataDir, ServerCredentials credentials,
         StoreOptions store, ControlConfig control, IngestSettings ingest, QuerySettings query,
-        Optional<KafkaIngestConfig> kafka, Duration compactionInterval) {
+        Optional<KafkaIngestConfig> kafka, Duration compactionInterval, AccessSettings access) {
     public static final Duration DEFAULT_COMPACTION_INTERVAL = Duration.ofMinutes(10);
 
     public CollectorConfig {
@@ -42,6 +45,7 @@ public record CollectorConfig(String listenHost, int listenPort, Path dataDir, S
         Objects.requireNonNull(query, "query");
         Objects.requireNonNull(kafka, "kafka");
         Objects.requireNonNull(compactionInterval, "compactionInterval");
+        Objects.requireNonNull(access, "access");
         if (listenHost.isBlank()) {
             throw new IllegalArgumentException("listen host is empty");
         }
@@ -55,45 +59,54 @@ public record CollectorConfig(String listenHost, int listenPort, Path dataDir, S
         ingest = ingest.withMaxBatchBytes(control.maxBatchBytes()).withStreamWindow(control.maxUnackedBatches());
     }
 
-    /** Plaintext on {@code host:port}, the store in {@code dataDir}, every other setting at its default, no Kafka. */
+    /**
+     * Plaintext on {@code host:port}, the store in {@code dataDir}, every other setting at its default, no Kafka, no
+     * access checks (insecure).
+     */
     public static CollectorConfig of(String host, int port, Path dataDir) {
         ControlConfig control = ControlConfig.defaults();
         return new CollectorConfig(host, port, dataDir, InsecureServerCredentials.create(), StoreOptions.defaults(),
-                control, IngestSettings.defaults(), QuerySettings.defaults(), Optional.empty(), DEFAULT_COMPACTION_INTERVAL);
+                control, IngestSettings.defaults(), QuerySettings.defaults(), Optional.empty(),
+                DEFAULT_COMPACTION_INTERVAL, AccessSettings.insecure());
     }
 
     public CollectorConfig withCredentials(ServerCredentials c) {
         return new CollectorConfig(listenHost, listenPort, dataDir, c, store, control, ingest, query, kafka,
-                compactionInterval);
+                compactionInterval, access);
     }
 
     public CollectorConfig withStore(StoreOptions s) {
         return new CollectorConfig(listenHost, listenPort, dataDir, credentials, s, control, ingest, query, kafka,
-                compactionInterval);
+                compactionInterval, access);
     }
 
     public CollectorConfig withControl(ControlConfig c) {
         return new CollectorConfig(listenHost, listenPort, dataDir, credentials, store, c, ingest, query, kafka,
-                compactionInterval);
+                compactionInterval, access);
     }
 
     public CollectorConfig withIngest(IngestSettings i) {
         return new CollectorConfig(listenHost, listenPort, dataDir, credentials, store, control, i, query, kafka,
-                compactionInterval);
+                compactionInterval, access);
     }
 
     public CollectorConfig withQuery(QuerySettings q) {
         return new CollectorConfig(listenHost, listenPort, dataDir, credentials, store, control, ingest, q, kafka,
-                compactionInterval);
+                compactionInterval, access);
     }
 
     public CollectorConfig withKafka(KafkaIngestConfig k) {
         return new CollectorConfig(listenHost, listenPort, dataDir, credentials, store, control, ingest, query,
-                Optional.of(k), compactionInterval);
+                Optional.of(k), compactionInterval, access);
+    }
+
+    public CollectorConfig withAccess(AccessSettings a) {
+        return new CollectorConfig(listenHost, listenPort, dataDir, credentials, store, control, ingest, query, kafka,
+                compactionInterval, a);
     }
 
     public CollectorConfig withCompactionInterval(Duration d) {
         return new CollectorConfig(listenHost, listenPort, dataDir, credentials, store, control, ingest, query, kafka,
-                d);
+                d, access);
     }
 }

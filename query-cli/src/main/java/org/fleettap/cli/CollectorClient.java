@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.fleettap.collector.local.LocalStore;
+import org.fleettap.proto.v1.AdminServiceGrpc;
 import org.fleettap.proto.v1.QueryServiceGrpc;
 import org.fleettap.proto.v1.SessionServiceGrpc;
 
@@ -86,6 +87,11 @@ final class CollectorClient implements AutoCloseable {
 
     SessionServiceGrpc.SessionServiceBlockingStub sessions() {
         return SessionServiceGrpc.newBlockingStub(channel).withDeadlineAfter(CALL_TIMEOUT.toMillis(),
+                TimeUnit.MILLISECONDS);
+    }
+
+    AdminServiceGrpc.AdminServiceBlockingStub admin() {
+        return AdminServiceGrpc.newBlockingStub(channel).withDeadlineAfter(CALL_TIMEOUT.toMillis(),
                 TimeUnit.MILLISECONDS);
     }
 

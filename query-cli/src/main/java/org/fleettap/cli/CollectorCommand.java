@@ -1,9 +1,14 @@
 package org.fleettap.cli;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.fleettap.collector.Collector;
 import org.fleettap.collector.CollectorConfig;
+import org.fleettap.collector.auth.AccessSettings;
+import org.fleettap.collector.auth.Tokens;
+import org.fleettap.collector.auth.TokensParser;
 import org.fleettap.collector.kafka.KafkaIngestConfig;
 import org.fleettap.collector.store.StoreException;
 import picocli.CommandLine;
@@ -61,6 +66,11 @@ final class CollectorCommand implements Callable<Integer> {
                     + "(default: 30s, three missed heartbeats).")
     String hostLostAfter;
 
+    @Option(names = "--tokens", paramLabel = "FILE",
+            description = "The users and their roles (tokens.yaml, see docs/access.md; default: TLS-DIR/tokens.yaml): "
+                    + "every call is checked (client certificate, token, role). Needs --tls-dir.")
+    Path tokens;
+
     @Option(names = {"-v", "--verbose"}, description = "Log what the collector does; stack traces on errors.")
     boolean verbose;
 
@@ -102,6 +112,7 @@ final class CollectorCommand implements Callable<Integer> {
         Listen where = listenAddress();
         CollectorConfig config = config(where);
         config = config.withCredentials(tls.serverCredentials());
+        config = withAccess(config);
         try (StopSignals stop = StopSignals.install(); Collector collector = new Collector(config)) {
             try {
                 collector.start();
@@ -161,6 +172,41 @@ final class CollectorCommand implements Callable<Integer> {
             }
         }
         return config;
+    }
+
+    /**
+     * With TLS every call is checked against the users of --tokens, by default TLS-DIR/tokens.yaml (which {@code
+     * fleettap certs} writes into the collector's directory); with --insecure nobody is, and --tokens is refused.
+     */
+    private CollectorConfig withAccess(CollectorConfig config) {
+        if (tls.insecure) {
+            if (tokens != null) {
+                throw bad("--tokens needs --tls-dir: without TLS no caller has a certificate to check");
+            }
+            return config;
+        }
+        Path file = tokens != null ? tokens : tls.tlsDir.resolve("tokens.yaml");
+        if (tokens == null && !Files.exists(file)) {
+            throw bad("--tls-dir " + tls.tlsDir + " has no tokens.yaml (the users and their roles): give --tokens "
+                    + "FILE, see docs/access.md");
+        }
+        return config.withAccess(AccessSettings.checked(readTokens(file)));
+    }
+
+    /** {@code file}'s users; a file that cannot be read or used is a usage error (exit 2), one line. */
+    private Tokens readTokens(Path file) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw bad("--tokens " + file + ": cannot read it (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+                    + ")");
+        }
+        try {
+            return TokensParser.parse(file.toString(), bytes);
+        } catch (TokensParser.TokensException e) {
+            throw bad("--tokens: " + e.getMessage());
+        }
     }
 
     private CommandLine.ParameterException bad(String message) {

@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         subcommands = {RunCommand.class, CountCommand.class, TraceCommand.class, AgentCommand.class,
                 CollectorCommand.class, QueryCommand.class, HostsCommand.class, SessionsCommand.class,
                 StopCommand.class, LatencyCommand.class, ProfileCommand.class, LocksCommand.class, CertsCommand.class,
+                AuditCommand.class, StatsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

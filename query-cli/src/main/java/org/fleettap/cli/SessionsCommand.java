@@ -21,7 +21,8 @@ import picocli.CommandLine.Option;
  * runs), so they are all listed.
  */
 @Command(name = "sessions", mixinStandardHelpOptions = true,
-        description = {"List the collector's sessions: script, selector, start, and the hosts' states.",
+        description = {"List the collector's sessions: script, selector, start, who started it, and the hosts' "
+                + "states.",
                 "With --data (or without --collector): the local runs stored there, ended ones included."})
 final class SessionsCommand implements Callable<Integer> {
 
@@ -51,12 +52,13 @@ final class SessionsCommand implements Callable<Integer> {
     }
 
     static String table(List<SessionInfo> sessions, OutputFormat format) {
-        Table t = new Table(List.of("SESSION", "SCRIPT", "HOSTS", "CREATED", "STATES"), false, false, false, false,
-                false);
+        Table t = new Table(List.of("SESSION", "SCRIPT", "HOSTS", "CREATED", "STARTED BY", "STATES"), false, false,
+                false, false, false, false);
         for (SessionInfo s : sessions) {
             t.add(List.of(s.getSpec().getSessionId(), s.getSpec().getScriptName().isEmpty() ? "-"
                     : s.getSpec().getScriptName(), HostSelectors.format(s.getSpec().getTarget()),
-                    Times.format(s.getSpec().getCreatedUnixNanos()), states(s)));
+                    Times.format(s.getSpec().getCreatedUnixNanos()), s.getStartedBy().isEmpty() ? "-"
+                            : s.getStartedBy(), states(s)));
         }
         return t.render(format);
     }

@@ -98,9 +98,10 @@ class LocalRunTest {
 
         Run table = fleettap("sessions", "--data", data);
         assertThat(table.stdout().lines().toList()).hasSize(2);
-        assertThat(table.stdout().lines().toList().get(0)).matches("SESSION +SCRIPT +HOSTS +CREATED +STATES");
+        assertThat(table.stdout().lines().toList().get(0))
+                .matches("SESSION +SCRIPT +HOSTS +CREATED +STARTED BY +STATES");
         assertThat(table.stdout().lines().toList().get(1)).matches(id + " +-e +host:" + host
-                + " +\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ +1 stopped");
+                + " +\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ +- +1 stopped");
 
         Run query = fleettap("query", "--data", data, "--session", id, "c");
         assertThat(query).isEqualTo(new Run(0, ""

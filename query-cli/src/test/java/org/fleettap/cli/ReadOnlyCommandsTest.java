@@ -167,9 +167,10 @@ class ReadOnlyCommandsTest {
     @Test
     void sessionsListScriptSelectorCreationAndStates() {
         collector.sessions.create(SessionSpec.newBuilder().setSessionId("s-1").setScriptName("count.stp")
-                .setTarget(TargetSelector.newBuilder().putLabels("zone", "eu-1")).setCreatedUnixNanos(T0).build());
+                .setTarget(TargetSelector.newBuilder().putLabels("zone", "eu-1")).setCreatedUnixNanos(T0).build(),
+                "olga");
         collector.sessions.create(SessionSpec.newBuilder().setSessionId("s-2").setScriptName("-e")
-                .setTarget(TargetSelector.getDefaultInstance()).setCreatedUnixNanos(T0 + 1_000_000_000L).build());
+                .setTarget(TargetSelector.getDefaultInstance()).setCreatedUnixNanos(T0 + 1_000_000_000L).build(), "");
         for (String[] hs : new String[][] {{"a", "RUNNING"}, {"b", "RUNNING"}, {"c", "FAILED"}}) {
             collector.sessions.status(SessionStatus.newBuilder().setSessionId("s-1").setHostId(hs[0])
                     .setState(SessionState.valueOf("SESSION_STATE_" + hs[1])).build());
@@ -177,10 +178,11 @@ class ReadOnlyCommandsTest {
         collector.sessions.ended("s-2", T0 + 2_000_000_000L, "stopped");
         Run r = fleettap("sessions", "--collector", collector.address());
         assertThat(r.stdout()).isEqualTo(""
-                + "SESSION  SCRIPT     HOSTS      CREATED               STATES\n"
-                + "s-1      count.stp  zone=eu-1  2024-05-01T12:00:00Z  2 running, 1 failed\n");
+                + "SESSION  SCRIPT     HOSTS      CREATED               STARTED BY  STATES\n"
+                + "s-1      count.stp  zone=eu-1  2024-05-01T12:00:00Z  olga        2 running, 1 failed\n");
         Run all = fleettap("sessions", "--collector", collector.address(), "--all");
-        assertThat(all.stdout()).endsWith("s-2      -e         *          2024-05-01T12:00:01Z  no host yet\n");
+        assertThat(all.stdout())
+                .endsWith("s-2      -e         *          2024-05-01T12:00:01Z  -           no host yet\n");
         assertThat(all.exit()).isZero();
     }
 

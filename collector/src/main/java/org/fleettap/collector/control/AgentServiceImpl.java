@@ -5,6 +5,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.Objects;
+import org.fleettap.collector.auth.Caller;
 import org.fleettap.proto.v1.AgentEvent;
 import org.fleettap.proto.v1.AgentServiceGrpc;
 import org.fleettap.proto.v1.ControlCommand;
@@ -15,9 +16,14 @@ import org.fleettap.proto.v1.RegisterResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** AgentService: registration, heartbeats and the control streams of agents, served by a {@link ControlPlane}. */
+/**
+ * AgentService: registration, heartbeats and the control streams of agents, served by a {@link ControlPlane}. An agent
+ * with a bound certificate ({@link Caller}) may register, heartbeat and say hello only as its own host:
+ * PERMISSION_DENIED otherwise (for the control stream: the stream is closed with it).
+ */
 public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBase {
     private static final Logger log = LoggerFactory.getLogger(AgentServiceImpl.class);
+    private static final String SERVICE = AgentServiceGrpc.SERVICE_NAME;
 
     private final ControlPlane plane;
 
@@ -27,21 +33,33 @@ public final class AgentServiceImpl extends AgentServiceGrpc.AgentServiceImplBas
 
     @Override
     public void register(RegisterRequest request, StreamObserver<RegisterResponse> out) {
-        Unary.respond("Register", out, () -> plane.register(request));
+        Caller caller = Caller.current();
+        Unary.respond("Register", out, () -> {
+            caller.requireHost(SERVICE, "register", request.getHostId());
+            return plane.register(request);
+        });
     }
 
     @Override
     public void heartbeat(HeartbeatRequest request, StreamObserver<HeartbeatResponse> out) {
-        Unary.respond("Heartbeat", out, () -> plane.heartbeat(request));
+        Caller caller = Caller.current();
+        Unary.respond("Heartbeat", out, () -> {
+            caller.requireHost(SERVICE, "send heartbeats", request.getHostId());
+            return plane.heartbeat(request);
+        });
     }
 
     @Override
     public StreamObserver<AgentEvent> control(StreamObserver<ControlCommand> out) {
+        Caller caller = Caller.current();
         AgentConnection c = plane.open((ServerCallStreamObserver<ControlCommand>) out);
         return new StreamObserver<>() {
             @Override
             public void onNext(AgentEvent event) {
                 try {
+                    if (event.hasHello()) {
+                        caller.requireHost(SERVICE, "open the control stream", event.getHello().getHostId());
+                    }
                     plane.event(c, event);
                 } catch (StatusRuntimeException e) {
                     log.warn("closing the control stream of host '{}': {}", c.hostId(), e.getStatus().getDescription());

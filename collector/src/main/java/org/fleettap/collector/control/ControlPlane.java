@@ -286,7 +286,8 @@ public final class ControlPlane {
 
     // ---- sessions
 
-    StartSessionResponse start(StartSessionRequest r) {
+    /** Creates a session that {@code startedBy} (a user name) started and pushes it to the hosts it selects. */
+    StartSessionResponse start(StartSessionRequest r, String startedBy) {
         if (r.getScriptSource().isBlank()) {
             throw invalid("script_source is empty");
         }
@@ -310,7 +311,7 @@ public final class ControlPlane {
                     .setScriptSource(r.getScriptSource()).addAllScriptArgs(r.getScriptArgsList())
                     .setTarget(r.getTarget()).setLimits(r.getLimits()).setDurationNanos(r.getDurationNanos())
                     .setExportIntervalNanos(r.getExportIntervalNanos()).setCreatedUnixNanos(nowNanos()).build();
-            sessions.create(spec);
+            sessions.create(spec, startedBy);
             ControlCommand start = ControlCommand.newBuilder().setStartSession(spec).build();
             List<String> matched = new ArrayList<>();
             int pushed = 0;

@@ -28,12 +28,12 @@ public class InMemorySessionRegistry implements SessionRegistry {
     }
 
     @Override
-    public void create(SessionSpec spec) {
+    public void create(SessionSpec spec, String startedBy) {
         synchronized (lock) {
             if (sessions.containsKey(spec.getSessionId())) {
                 throw new IllegalArgumentException("session " + spec.getSessionId() + " exists already");
             }
-            put(SessionRecord.created(spec));
+            put(SessionRecord.created(spec, startedBy));
         }
     }
 

@@ -24,7 +24,8 @@ import org.fleettap.proto.v1.SpoolStatus;
  *                 4: SpoolStatus spool }
  * SessionRecord { 1: SessionSpec spec; 2: repeated string pushed_hosts; 3: repeated SessionStatus statuses;
  *                 4: repeated CompileErrors compile_errors; 5: int64 stopped_unix_nanos; 6: string stop_reason;
- *                 7: int64 ended_unix_nanos; 8: string end_reason }
+ *                 7: int64 ended_unix_nanos; 8: string end_reason; 9: repeated string complete_hosts;
+ *                 10: string started_by }
  * </pre>
  */
 final class RegistryRecords {
@@ -86,6 +87,9 @@ final class RegistryRecords {
             for (String h : s.completeHosts()) {
                 out.writeString(9, h);
             }
+            if (!s.startedBy().isEmpty()) {
+                out.writeString(10, s.startedBy());
+            }
         });
     }
 
@@ -99,6 +103,7 @@ final class RegistryRecords {
         long ended = 0;
         String endReason = "";
         TreeSet<String> complete = new TreeSet<>();
+        String startedBy = "";
         try {
             CodedInputStream in = CodedInputStream.newInstance(bytes);
             for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
@@ -118,6 +123,7 @@ final class RegistryRecords {
                     case (7 << 3) | WireFormat.WIRETYPE_VARINT -> ended = in.readInt64();
                     case (8 << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED -> endReason = in.readString();
                     case (9 << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED -> complete.add(in.readString());
+                    case (10 << 3) | WireFormat.WIRETYPE_LENGTH_DELIMITED -> startedBy = in.readString();
                     default -> in.skipField(tag);
                 }
             }
@@ -129,7 +135,8 @@ final class RegistryRecords {
             throw new IllegalStateException("stored record of session " + sessionId + " holds session '"
                     + spec.getSessionId() + "'");
         }
-        return new SessionRecord(spec, pushed, statuses, errors, stopped, stopReason, ended, endReason, complete);
+        return new SessionRecord(spec, pushed, statuses, errors, stopped, stopReason, ended, endReason, complete,
+                startedBy);
     }
 
     private interface Writer {

@@ -20,24 +20,26 @@ import org.fleettap.proto.v1.SessionStatus;
  * @param stoppedUnixNanos when StopSession was called; 0 while not stopped
  * @param endedUnixNanos   when the collector found the session ended; 0 while it has not
  * @param completeHosts    the hosts whose final batch the collector has applied: their figures are complete
+ * @param startedBy        the user who started it ({@code anonymous} without access checks); empty when unknown
  */
 public record SessionRecord(SessionSpec spec, SortedSet<String> pushedHosts, SortedMap<String, SessionStatus> statuses,
         SortedMap<String, CompileErrors> compileErrors, long stoppedUnixNanos, String stopReason, long endedUnixNanos,
-        String endReason, SortedSet<String> completeHosts) {
+        String endReason, SortedSet<String> completeHosts, String startedBy) {
     public SessionRecord {
         Objects.requireNonNull(spec, "spec");
         Objects.requireNonNull(stopReason, "stopReason");
         Objects.requireNonNull(endReason, "endReason");
+        Objects.requireNonNull(startedBy, "startedBy");
         pushedHosts = Collections.unmodifiableSortedSet(new TreeSet<>(pushedHosts));
         statuses = Collections.unmodifiableSortedMap(new TreeMap<>(statuses));
         compileErrors = Collections.unmodifiableSortedMap(new TreeMap<>(compileErrors));
         completeHosts = Collections.unmodifiableSortedSet(new TreeSet<>(completeHosts));
     }
 
-    /** A session just created: pushed nowhere, nothing reported. */
-    public static SessionRecord created(SessionSpec spec) {
+    /** A session just created by {@code startedBy}: pushed nowhere, nothing reported. */
+    public static SessionRecord created(SessionSpec spec, String startedBy) {
         return new SessionRecord(spec, new TreeSet<>(), new TreeMap<>(), new TreeMap<>(), 0, "", 0, "",
-                new TreeSet<>());
+                new TreeSet<>(), startedBy);
     }
 
     public String id() {
@@ -73,38 +75,38 @@ public record SessionRecord(SessionSpec spec, SortedSet<String> pushedHosts, Sor
         TreeSet<String> hosts = new TreeSet<>(pushedHosts);
         hosts.add(hostId);
         return new SessionRecord(spec, hosts, statuses, compileErrors, stoppedUnixNanos, stopReason,
-                endedUnixNanos, endReason, completeHosts);
+                endedUnixNanos, endReason, completeHosts, startedBy);
     }
 
     SessionRecord withStatus(SessionStatus status) {
         TreeMap<String, SessionStatus> s = new TreeMap<>(statuses);
         s.put(status.getHostId(), status);
         return new SessionRecord(spec, pushedHosts, s, compileErrors, stoppedUnixNanos, stopReason,
-                endedUnixNanos, endReason, completeHosts);
+                endedUnixNanos, endReason, completeHosts, startedBy);
     }
 
     SessionRecord withCompileErrors(CompileErrors errors) {
         TreeMap<String, CompileErrors> e = new TreeMap<>(compileErrors);
         e.put(errors.getHostId(), errors);
         return new SessionRecord(spec, pushedHosts, statuses, e, stoppedUnixNanos, stopReason,
-                endedUnixNanos, endReason, completeHosts);
+                endedUnixNanos, endReason, completeHosts, startedBy);
     }
 
     SessionRecord withStopped(long unixNanos, String reason) {
         return new SessionRecord(spec, pushedHosts, statuses, compileErrors, unixNanos, reason, endedUnixNanos,
-                endReason, completeHosts);
+                endReason, completeHosts, startedBy);
     }
 
     SessionRecord withEnded(long unixNanos, String reason) {
         return new SessionRecord(spec, pushedHosts, statuses, compileErrors, stoppedUnixNanos, stopReason, unixNanos,
-                reason, completeHosts);
+                reason, completeHosts, startedBy);
     }
 
     SessionRecord withComplete(String hostId) {
         TreeSet<String> hosts = new TreeSet<>(completeHosts);
         hosts.add(hostId);
         return new SessionRecord(spec, pushedHosts, statuses, compileErrors, stoppedUnixNanos, stopReason,
-                endedUnixNanos, endReason, hosts);
+                endedUnixNanos, endReason, hosts, startedBy);
     }
 
     /** The session as QueryService.ListSessions shows it. */
@@ -112,6 +114,6 @@ public record SessionRecord(SessionSpec spec, SortedSet<String> pushedHosts, Sor
         return SessionInfo.newBuilder().setSpec(spec).addAllStatuses(statuses.values())
                 .addAllCompileErrors(compileErrors.values()).addAllPushedHostIds(pushedHosts)
                 .setStoppedUnixNanos(stoppedUnixNanos).setStopReason(stopReason).setEndedUnixNanos(endedUnixNanos)
-                .setEndReason(endReason).addAllCompleteHostIds(completeHosts).build();
+                .setEndReason(endReason).addAllCompleteHostIds(completeHosts).setStartedBy(startedBy).build();
     }
 }

@@ -13,8 +13,8 @@ import org.fleettap.proto.v1.SessionStatus;
  * checks first and serializes its own read-modify-write sequences. Implementations are thread-safe.
  */
 public interface SessionRegistry {
-    /** Stores a new session; {@link IllegalArgumentException} if its id is taken. */
-    void create(SessionSpec spec);
+    /** Stores a new session started by {@code startedBy}; {@link IllegalArgumentException} if its id is taken. */
+    void create(SessionSpec spec, String startedBy);
 
     Optional<SessionRecord> session(String sessionId);
 

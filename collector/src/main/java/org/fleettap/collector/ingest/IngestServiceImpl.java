@@ -25,6 +25,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.fleettap.collector.auth.Caller;
 import org.fleettap.collector.store.ApplyResult;
 import org.fleettap.collector.store.Store;
 import org.fleettap.collector.store.WireBatch;
@@ -61,16 +62,21 @@ import org.slf4j.LoggerFactory;
  * every batch passes, then only writes. A message that is not a {@code Batch} (truncated, garbled) is REJECTED with
  * the parser's reason and counted as malformed ({@link IngestStats}); the stream stays open. The counts are logged
  * every {@link #STATS_LOG_INTERVAL} while they change, and when ingest stops.
+ *
+ * <p>A stream opened with a bound agent certificate ({@link Caller}) may only carry batches of that agent's host: any
+ * other batch is REJECTED and counted as forbidden (one string comparison per batch), the stream stays open.
  */
 public final class IngestServiceImpl implements BindableService, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(IngestServiceImpl.class);
     /** The largest gRPC message the collector accepts (proto/README.md, "Size limits"). */
     public static final int MAX_MESSAGE_BYTES = 4 << 20;
     static final String THREAD_NAME = "fleettap-ingest";
+    private static final String SERVICE = IngestServiceGrpc.SERVICE_NAME;
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
     static final Duration STATS_LOG_INTERVAL = Duration.ofMinutes(1);
 
-    private record Item(AgentStream stream, WireBatch batch, int bytes) {}
+    /** {@code refusal}: why the batch is refused before it reaches the store (its sender may not send it), or null. */
+    private record Item(AgentStream stream, WireBatch batch, int bytes, String refusal) {}
 
     /** {@code IngestService.Ingest} with batches read by {@link WireBatch#decode} instead of the generated parser. */
     static final MethodDescriptor<WireBatch, Ack> INGEST = IngestServiceGrpc.getIngestMethod().toBuilder(
@@ -139,6 +145,7 @@ public final class IngestServiceImpl implements BindableService, AutoCloseable {
     private final AtomicLong oversized = new AtomicLong();
     private final AtomicLong invalid = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
+    private final AtomicLong forbidden = new AtomicLong();
 
     public IngestServiceImpl(Store store, IngestSettings settings, AppliedFeed feed) {
         this.store = Objects.requireNonNull(store, "store");
@@ -164,7 +171,7 @@ public final class IngestServiceImpl implements BindableService, AutoCloseable {
 
     public IngestStats stats() {
         return new IngestStats(applied.get(), duplicates.get(), malformed.get(), oversized.get(), invalid.get(),
-                failed.get());
+                failed.get(), forbidden.get());
     }
 
     /** Streams open now. */
@@ -187,7 +194,7 @@ public final class IngestServiceImpl implements BindableService, AutoCloseable {
     StreamObserver<WireBatch> ingest(StreamObserver<Ack> responses) {
         ServerCallStreamObserver<Ack> out = (ServerCallStreamObserver<Ack>) responses;
         out.disableAutoRequest();
-        AgentStream s = new AgentStream(out);
+        AgentStream s = new AgentStream(out, Caller.current());
         out.setOnCancelHandler(s::cancelled);
         synchronized (lock) {
             if (!intakeOpen) {
@@ -316,7 +323,10 @@ public final class IngestServiceImpl implements BindableService, AutoCloseable {
         List<Integer> at = new ArrayList<>(group.size());
         for (int i = 0; i < group.size(); i++) {
             Item item = group.get(i);
-            if (item.batch().malformed()) {
+            if (item.refusal() != null) {
+                acks[i] = ack(item.batch(), AckStatus.ACK_STATUS_REJECTED, item.refusal());
+                forbidden.incrementAndGet();
+            } else if (item.batch().malformed()) {
                 log.warn("rejected a message of {} bytes: {}", item.bytes(), item.batch().rejection());
                 acks[i] = ack(item.batch(), AckStatus.ACK_STATUS_REJECTED, item.batch().rejection());
                 malformed.incrementAndGet();
@@ -440,6 +450,8 @@ public final class IngestServiceImpl implements BindableService, AutoCloseable {
     /** One agent's Ingest stream. */
     private final class AgentStream implements StreamObserver<WireBatch> {
         private final ServerCallStreamObserver<Ack> out;
+        /** Who sends on this stream: a bound agent may only send batches of its own host. */
+        private final Caller caller;
         // Guarded by IngestServiceImpl.this.lock.
         int held; // queue places: batches asked for and not yet acknowledged
         int outstanding; // batches asked for and not yet received
@@ -451,13 +463,16 @@ public final class IngestServiceImpl implements BindableService, AutoCloseable {
         private final Object outLock = new Object();
         private boolean ended; // this side ended, or the call was cancelled
 
-        AgentStream(ServerCallStreamObserver<Ack> out) {
+        AgentStream(ServerCallStreamObserver<Ack> out, Caller caller) {
             this.out = out;
+            this.caller = caller;
         }
 
         @Override
         public void onNext(WireBatch batch) {
             int bytes = batch.serializedSize();
+            String refusal = batch.malformed() || caller.mayActAs(batch.hostId()) ? null
+                    : caller.refuseHost(SERVICE, "send batches", batch.hostId());
             synchronized (lock) {
                 if (!open) {
                     return;
@@ -473,7 +488,7 @@ public final class IngestServiceImpl implements BindableService, AutoCloseable {
                 }
                 queued++;
                 queuedBytes += bytes;
-                queue.add(new Item(this, batch, bytes));
+                queue.add(new Item(this, batch, bytes, refusal));
             }
         }
 

@@ -11,17 +11,25 @@ package org.fleettap.collector.ingest;
  * @param oversized batches over {@link IngestSettings#maxBatchBytes()}
  * @param invalid batches that break a rule of the wire contract (no host, sequence 0, an inconsistent aggregate, ...)
  * @param failed batches whose store write failed (not applied, not acknowledged: their senders resend them)
+ * @param forbidden batches a bound agent certificate sent for a host other than its own: refused like malformed ones
  */
-public record IngestStats(long applied, long duplicates, long malformed, long oversized, long invalid, long failed) {
+public record IngestStats(long applied, long duplicates, long malformed, long oversized, long invalid, long failed,
+        long forbidden) {
+    /** Nothing forbidden: the counts of a collector that checks no certificates. */
+    public IngestStats(long applied, long duplicates, long malformed, long oversized, long invalid, long failed) {
+        this(applied, duplicates, malformed, oversized, invalid, failed, 0);
+    }
+
     /** Batches refused for good, for every reason. */
     public long rejected() {
-        return malformed + oversized + invalid;
+        return malformed + oversized + invalid + forbidden;
     }
 
     /** One line for the collector's log. */
     @Override
     public String toString() {
         return "applied " + applied + ", duplicates " + duplicates + ", rejected " + rejected() + " (malformed "
-                + malformed + ", oversized " + oversized + ", invalid " + invalid + "), failed " + failed;
+                + malformed + ", oversized " + oversized + ", invalid " + invalid + ", forbidden " + forbidden
+                + "), failed " + failed;
     }
 }

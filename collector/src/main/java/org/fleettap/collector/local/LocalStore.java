@@ -144,7 +144,7 @@ public final class LocalStore implements AutoCloseable {
             id = ids.next();
         }
         sessions.create(spec.toBuilder().setSessionId(id).setCreatedUnixNanos(now)
-                .setTarget(TargetSelector.newBuilder().addHostIds(hostId)).build());
+                .setTarget(TargetSelector.newBuilder().addHostIds(hostId)).build(), "");
         sessions.pushed(id, hostId);
         return new LocalRun(store, agents, sessions, id, hostId, this::nowNanos);
     }

@@ -16,7 +16,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.fleettap.proto.v1.AuditEntry;
 import org.fleettap.proto.v1.Batch;
 import org.fleettap.proto.v1.HostInfo;
 import org.fleettap.proto.v1.OutputEvent;
@@ -61,6 +63,7 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code registry}: the control plane's own records of agents and sessions (opaque bytes in
  *       a format of the control plane's), by kind and id, see {@link #putAgentRecord} and
  *       {@link #putSessionRecord};
+ *   <li>{@code audit}: the audit log, {@link AuditEntry}s by (time, sequence), see {@link #appendAudit};
  *   <li>{@code default}: the schema version.
  * </ul>
  *
@@ -98,8 +101,10 @@ public final class Store implements AutoCloseable {
     static final String SESSIONS = "sessions";
     static final String APPLIED = "applied";
     static final String REGISTRY = "registry";
+    /** Added after schema version 2 without changing it: opening an older store creates it empty. */
+    static final String AUDIT = "audit";
     private static final List<String> FAMILIES = List.of(AGGREGATES, ROLLUPS, OUTPUT, AGENTS, SESSIONS, APPLIED,
-            REGISTRY);
+            REGISTRY, AUDIT);
     private static final int REGISTRY_AGENT = 1;
     private static final int REGISTRY_SESSION = 2;
     private static final byte[] SCHEMA_KEY = "schema-version".getBytes(StandardCharsets.UTF_8);
@@ -121,6 +126,9 @@ public final class Store implements AutoCloseable {
     private final ColumnFamilyHandle sessions;
     private final ColumnFamilyHandle applied;
     private final ColumnFamilyHandle registry;
+    private final ColumnFamilyHandle audit;
+    /** Orders audit entries of the same nanosecond. */
+    private final AtomicLong auditSequence = new AtomicLong();
     private final WriteOptions unsyncedWrites;
     private final WriteOptions syncWrites;
     private final Ingest ingest;
@@ -143,6 +151,7 @@ public final class Store implements AutoCloseable {
         this.sessions = handles.get(SESSIONS);
         this.applied = handles.get(APPLIED);
         this.registry = handles.get(REGISTRY);
+        this.audit = handles.get(AUDIT);
         this.syncWrites = syncWrites;
         this.unsyncedWrites = unsyncedWrites;
         this.ingest = new Ingest(db, aggregates, rollups, output, applied, syncWrites, options.rollup(),
@@ -557,6 +566,45 @@ public final class Store implements AutoCloseable {
     /** Every session record, by session id (in session id order). */
     public Map<String, byte[]> sessionRecords() {
         return records(REGISTRY_SESSION, "session records");
+    }
+
+    /**
+     * Appends {@code entry} to the audit log, synced, keyed by its time (and a sequence that orders entries of the
+     * same nanosecond).
+     */
+    public void appendAudit(AuditEntry entry) {
+        if (entry.getTimeUnixNanos() < 0) {
+            throw new IllegalArgumentException("audit entry before 1970: " + entry.getTimeUnixNanos());
+        }
+        byte[] key = new OrderedKey.Writer().putLong(entry.getTimeUnixNanos()).putLong(auditSequence.incrementAndGet())
+                .toBytes();
+        write(audit, key, entry.toByteArray(), "an audit entry");
+    }
+
+    /**
+     * Audit entries with {@code since <= time < until} (until 0: no bound), oldest first, at most {@code limit}.
+     */
+    public List<AuditEntry> audit(long sinceUnixNanos, long untilUnixNanos, int limit) {
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be positive: " + limit);
+        }
+        return withOpen(() -> {
+            List<AuditEntry> out = new ArrayList<>();
+            byte[] from = new OrderedKey.Writer().putLong(Math.max(0, sinceUnixNanos)).toBytes();
+            try (ReadOptions ro = new ReadOptions(); RocksIterator it = db.newIterator(audit, ro)) {
+                for (it.seek(from); it.isValid() && out.size() < limit; it.next()) {
+                    AuditEntry e = parse(AuditEntry.parser(), it.value(), "an audit entry");
+                    if (untilUnixNanos != 0 && e.getTimeUnixNanos() >= untilUnixNanos) {
+                        break;
+                    }
+                    out.add(e);
+                }
+                it.status();
+            } catch (RocksDBException e) {
+                throw new StoreException("reading the audit log: " + e.getMessage(), e);
+            }
+            return out;
+        });
     }
 
     private void putRecord(int kind, String id, byte[] record, boolean sync, String what) {

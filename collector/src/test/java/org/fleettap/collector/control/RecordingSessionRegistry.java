@@ -13,8 +13,8 @@ final class RecordingSessionRegistry implements SessionRegistry {
     final List<SessionStatus> statusLog = new CopyOnWriteArrayList<>();
 
     @Override
-    public void create(SessionSpec spec) {
-        delegate.create(spec);
+    public void create(SessionSpec spec, String startedBy) {
+        delegate.create(spec, startedBy);
     }
 
     @Override

@@ -60,14 +60,14 @@ class StoreRegistriesTest {
         SessionRecord before;
         try (Store store = Store.open(tmp, StoreOptions.defaults())) {
             StoreSessionRegistry r = new StoreSessionRegistry(store);
-            r.create(spec);
-            r.create(SessionSpec.newBuilder().setSessionId("s2").build());
+            r.create(spec, "alice");
+            r.create(SessionSpec.newBuilder().setSessionId("s2").build(), "");
             r.pushed("s1", "web-1");
             r.status(status);
             r.compileErrors(errors);
             r.stopped("s1", 8, "stopped by request");
             r.ended("s1", 9, "failed on every host");
-            assertThatThrownBy(() -> r.create(spec)).hasMessage("session s1 exists already");
+            assertThatThrownBy(() -> r.create(spec, "bob")).hasMessage("session s1 exists already");
             assertThatThrownBy(() -> r.pushed("s3", "h")).hasMessage("unknown session s3");
             before = r.session("s1").orElseThrow();
         }
@@ -79,6 +79,9 @@ class StoreRegistriesTest {
             assertThat(before.compileErrors()).containsEntry("web-1", errors);
             assertThat(before.stoppedUnixNanos()).isEqualTo(8);
             assertThat(before.endReason()).isEqualTo("failed on every host");
+            assertThat(before.startedBy()).isEqualTo("alice");
+            assertThat(before.toInfo().getStartedBy()).isEqualTo("alice");
+            assertThat(r.session("s2").orElseThrow().startedBy()).isEmpty();
             assertThat(r.sessions(false)).extracting(SessionRecord::id).containsExactly("s2");
             assertThat(r.sessions(true)).extracting(SessionRecord::id).containsExactly("s1", "s2");
         }

@@ -35,7 +35,7 @@ final class WireContractTest {
 
     private static final List<FileDescriptor> FILES = List.of(
             AggregateProto.getDescriptor(), SessionProto.getDescriptor(), AgentProto.getDescriptor(),
-            IngestProto.getDescriptor(), QueryProto.getDescriptor());
+            IngestProto.getDescriptor(), QueryProto.getDescriptor(), AdminProto.getDescriptor());
 
     @Test
     void nothingInTheContractWasRenumberedChangedOrRemovedWithoutReserving() throws IOException {

@@ -1,4 +1,4 @@
-package org.fleettap.agent.yaml;
+package org.fleettap.yaml;
 
 import java.io.StringReader;
 import java.nio.ByteBuffer;
@@ -13,9 +13,10 @@ import org.yaml.snakeyaml.error.YAMLException;
 import org.yaml.snakeyaml.nodes.Node;
 
 /**
- * The small YAML files fleettap reads on a host (a daemon's settings, an agent's policy) as SnakeYAML nodes, which
- * keep where each value was written, so that every error can name {@code file:line:col}. No aliases to collections,
- * bounded nesting and size: a file cannot mean two things or blow up. Parses bytes and does no I/O.
+ * The small YAML files fleettap reads (a daemon's settings, an agent's policy, a collector's tokens) as SnakeYAML
+ * nodes, which keep where each value was written, so that every error can name {@code file:line:col}. No aliases to
+ * collections, bounded nesting and size: a file cannot mean two things or blow up. Parses bytes and does no I/O. It
+ * lives here, in the module every other one depends on, so that agent, collector and CLI read YAML alike.
  */
 public final class YamlText {
     private YamlText() {
