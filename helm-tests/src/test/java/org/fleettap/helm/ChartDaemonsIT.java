@@ -110,8 +110,11 @@ class ChartDaemonsIT {
                 .endsWith("; if it uses TLS, give --tls-dir instead of --insecure)\n");
         // An agent's certificate is not a user's (and has no token): refused (issue 7's access control).
         Result asAgent = run("hosts", "--collector", address, "--tls-dir", certs.resolve("agent").toString());
-        assertThat(asAgent.exit()).as(asAgent.err()).isNotZero();
+        assertThat(asAgent.exit()).as(asAgent.err()).isEqualTo(1);
         assertThat(asAgent.out()).isEmpty();
+        assertThat(asAgent.err()).isEqualTo("fleettap: collector " + address + ": ListHosts: "
+                + "fleettap.v1.QueryService/ListHosts is for users: the client certificate is not a user's "
+                + "(OU=agent, CN=*)\n");
 
         daemons.remove("agent");
         agent.destroy(); // SIGTERM, as the kubelet stops a pod
@@ -212,7 +215,12 @@ class ChartDaemonsIT {
         assertThat(Long.parseLong(lines.get(1).strip().split(" +")[1])).isEqualTo(counted);
 
         Result sessions = runNotes(commands.get(3), port, user, session.group(1));
-        assertThat(sessions.out()).startsWith("SESSION  SCRIPT  HOSTS  CREATED  STATES\n");
+        assertThat(sessions.out()).startsWith("SESSION  SCRIPT  HOSTS  CREATED  STARTED BY  STATES\n");
+        // The session (ended, so listed with --all) records who started it: the user whose certificate and token
+        // the notes' command used.
+        Result all = run(withSecurity("sessions", "--collector", "127.0.0.1:" + port, "--all"));
+        assertThat(all.exit()).as(all.err()).isZero();
+        assertThat(all.out()).containsPattern("(?m)^" + Pattern.quote(session.group(1)) + " .*\\sadmin\\s");
     }
 
     /**
