@@ -40,8 +40,8 @@ final class Chart {
     }
 
     /**
-     * {@code helm template prod helm/fleettap --namespace tracing --kube-version 1.31.0 -f VALUES}: every manifest, in the order Helm
-     * prints them.
+     * {@code helm template prod helm/fleettap --namespace tracing --kube-version 1.31.0 -f VALUES}: every manifest, in
+     * the order Helm prints them.
      *
      * @throws IllegalStateException with Helm's message when the values or the templates are refused
      */
@@ -49,13 +49,7 @@ final class Chart {
         TemplateCommand template = new Helm(DIRECTORY).template().withName(RELEASE).withNamespace(NAMESPACE)
                 .withKubeVersion(KUBE_VERSION);
         if (!values.isEmpty()) {
-            Path file = scratch.resolve("values-" + System.nanoTime() + ".yaml");
-            try {
-                Files.writeString(file, new Yaml().dump(values));
-            } catch (IOException e) {
-                throw new UncheckedIOException("writing " + file, e);
-            }
-            template = template.withValuesFile(file);
+            template = template.withValuesFile(valuesFile(scratch, values));
         }
         String yaml = template.call();
         List<Manifest> manifests = new ArrayList<>();
@@ -68,14 +62,14 @@ final class Chart {
     }
 
     /**
-     * The notes Helm prints after {@code helm install prod helm/fleettap --namespace tracing --set KEY=VALUE...}
-     * (a client-only dry run: no cluster).
+     * The notes Helm prints after {@code helm install prod helm/fleettap --namespace tracing -f VALUES} (a
+     * client-only dry run: no cluster).
      */
-    static String notes(Map<String, Object> values) {
+    static String notes(Path scratch, Map<String, ?> values) {
         InstallCommand install = new Helm(DIRECTORY).install().withName(RELEASE).withNamespace(NAMESPACE)
                 .withKubeVersion(KUBE_VERSION).clientOnly().dryRun().withDryRunOption(DryRun.CLIENT);
-        for (Map.Entry<String, Object> v : values.entrySet()) {
-            install = install.set(v.getKey(), v.getValue());
+        if (!values.isEmpty()) {
+            install = install.withValuesFile(valuesFile(scratch, values));
         }
         String output = install.call().getOutput();
         int start = output.indexOf("\nNOTES:\n");
@@ -83,6 +77,16 @@ final class Chart {
             throw new AssertionError("no NOTES in Helm's output:\n" + output);
         }
         return output.substring(start + "\nNOTES:\n".length());
+    }
+
+    private static Path valuesFile(Path scratch, Map<String, ?> values) {
+        Path file = scratch.resolve("values-" + System.nanoTime() + ".yaml");
+        try {
+            Files.writeString(file, new Yaml().dump(values));
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing " + file, e);
+        }
+        return file;
     }
 
     /** The one manifest of this kind and name. */
@@ -94,6 +98,24 @@ final class Chart {
                     + manifests.stream().map(m -> m.kind() + " " + m.name()).toList());
         }
         return found.get(0);
+    }
+
+    /** The collector's and the agents' TLS Secrets as the chart's README names them. */
+    static final String COLLECTOR_SECRET = "fleettap-collector-tls";
+    static final String AGENT_SECRET = "fleettap-agent-tls";
+
+    /**
+     * {@link #values} with both TLS Secrets set first (a later path can replace them): the chart renders nothing
+     * without them unless {@code insecure} is true.
+     */
+    static Map<String, Object> secureValues(Object... pathsAndValues) {
+        Object[] all = new Object[pathsAndValues.length + 4];
+        all[0] = "tls.collectorSecret";
+        all[1] = COLLECTOR_SECRET;
+        all[2] = "tls.agentSecret";
+        all[3] = AGENT_SECRET;
+        System.arraycopy(pathsAndValues, 0, all, 4, pathsAndValues.length);
+        return values(all);
     }
 
     /**

@@ -15,11 +15,13 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.fleettap.testing.kafka.BrokerSecurity;
 import org.fleettap.testing.kafka.KafkaBroker;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -29,24 +31,33 @@ import org.yaml.snakeyaml.Yaml;
 /**
  * The daemons started with exactly the arguments the chart renders — the collector's from its StatefulSet, the
  * agent's from its DaemonSet, each a child {@code java -jar fleettap.jar} — with the volumes' paths moved to
- * temporary directories and the cluster's addresses to loopback. The agent registers with the collector under
- * its node's name and labels and runs a session pushed to it, over gRPC and over a real Kafka broker, and the
- * commands NOTES.txt shows work against them. A flag the daemons no longer take, or a path outside the pod's
- * volumes, fails here.
+ * temporary directories, the Secrets and ConfigMaps the pods mount filled in as the kubelet would (the TLS Secrets
+ * from a directory {@code fleettap certs} made, as the chart's README has them created), and the collector's port
+ * on loopback. The agent dials the collector by the Service's DNS name the chart renders (resolved to loopback by a
+ * hosts file of its JVM), so the collector's certificate must name it. The agent registers under its node's name and
+ * labels and runs a session pushed to it, over gRPC and over a real Kafka broker, and the commands NOTES.txt shows
+ * work against them with a user's identity. A flag the daemons no longer take, or a path outside the pod's volumes,
+ * fails here.
  */
 class ChartDaemonsIT {
     private static final Path JAR = Paths.get(System.getProperty("fleettap.jar", "../query-cli/target/fleettap.jar"))
             .toAbsolutePath().normalize();
     private static final Pattern LISTENING = Pattern.compile("collector listening on 127\\.0\\.0\\.1:(\\d+)");
     private static final String NODE = "node-a";
+    /** The collector's Service as the agents dial it: prod-fleettap-collector in namespace tracing. */
+    private static final String SERVICE = "prod-fleettap-collector.tracing.svc";
     private static final Duration WAIT = Duration.ofSeconds(90);
+    private static final int TAIL_LINES = 30;
 
     @TempDir
     Path dir;
-    private static final int TAIL_LINES = 30;
     private final List<Process> started = new ArrayList<>();
     /** The collector and the agent, by name: neither may exit while the test waits. */
     private final Map<String, Process> daemons = new LinkedHashMap<>();
+    /** The Secrets the chart names but does not render (the TLS ones), by name: their files. */
+    private final Map<String, Path> secrets = new HashMap<>();
+    /** How the CLI talks to the collector: a user's --tls-dir, or --insecure. */
+    private List<String> security = List.of();
 
     @AfterEach
     void stopAll() throws InterruptedException {
@@ -61,25 +72,49 @@ class ChartDaemonsIT {
     }
 
     @Test
-    void theRenderedAgentRegistersWithTheRenderedCollectorAndTheNotesCommandsWorkOnThem() throws Exception {
-        List<Manifest> chart = Chart.render(dir, values("agent.labels", Map.of("zone", "eu-1", "role", "db"),
-                "agent.spoolMax", "64MiB", "agent.verbose", true, "collector.verbose", true,
+    void overTlsTheRenderedAgentRegistersWithTheRenderedCollectorAndTheNotesCommandsWorkForAUser() throws Exception {
+        Path certs = certs();
+        List<Manifest> chart = Chart.render(dir, Chart.secureValues("agent.labels", Map.of("zone", "eu-1", "role",
+                "db"), "agent.spoolMax", "64MiB", "agent.verbose", true, "collector.verbose", true,
                 "collector.hostLostAfter", "45s"));
-        String address = startCollector(chart, Map.of());
-        Process agent = startAgent(chart, address, Map.of());
+        int port = startCollector(chart, Map.of());
+        Process agent = startAgent(chart, port, Map.of());
 
-        Map<String, Object> host = awaitHost(address);
+        Map<String, Object> host = awaitHost(port);
         assertThat(host.get("labels")).isEqualTo(Map.of("zone", "eu-1", "role", "db"));
         assertThat(host.get("connected")).isEqualTo(true);
         // The agent made its spool and state in the volume the chart mounts at /var/lib/fleettap.
         assertThat(dir.resolve("agent/state/spool")).isDirectory();
         assertThat(dir.resolve("agent/state/state")).isDirectory();
         assertThat(dir.resolve("collector/data/store")).isDirectory();
+        // Each pod read its identity from the Secret made of its 'fleettap certs' directory.
+        assertThat(dir.resolve("agent/tls/tls.crt")).hasSameBinaryContentAs(certs.resolve("agent/tls.crt"));
+        assertThat(dir.resolve("collector/tls/tokens.yaml"))
+                .hasSameBinaryContentAs(certs.resolve("collector/tokens.yaml"));
 
-        awaitArmed(address);
-        assertThat(log("agent.err")).contains("agent " + NODE + ": batches to the collector at " + address
+        awaitArmed(port);
+        assertThat(log("agent.err")).contains("agent " + NODE + ": batches to the collector at " + SERVICE + ":" + port
                 + " through spool " + dir.resolve("agent/state/spool"));
-        runTheNotesCommands(address);
+
+        runTheNotesCommands(port, Chart.secureValues(), certs.resolve("user-admin"));
+
+        // The collector the chart runs lets no one in without a user's identity.
+        String address = "127.0.0.1:" + port;
+        Result bare = run("hosts", "--collector", address);
+        assertThat(bare.exit()).isEqualTo(2);
+        assertThat(bare.err()).isEqualTo("fleettap: hosts: give --tls-dir DIR (see 'fleettap certs') or --insecure\n");
+        Result plaintext = run("hosts", "--collector", address, "--insecure");
+        assertThat(plaintext.exit()).as(plaintext.err()).isEqualTo(1);
+        assertThat(plaintext.out()).isEmpty();
+        assertThat(plaintext.err()).contains("\nfleettap: cannot reach the collector at " + address + " (")
+                .endsWith("; if it uses TLS, give --tls-dir instead of --insecure)\n");
+        // An agent's certificate is not a user's (and has no token): refused (issue 7's access control).
+        Result asAgent = run("hosts", "--collector", address, "--tls-dir", certs.resolve("agent").toString());
+        assertThat(asAgent.exit()).as(asAgent.err()).isEqualTo(1);
+        assertThat(asAgent.out()).isEmpty();
+        assertThat(asAgent.err()).isEqualTo("fleettap: collector " + address + ": ListHosts: "
+                + "fleettap.v1.QueryService/ListHosts is for users: the client certificate is not a user's "
+                + "(OU=agent, CN=*)\n");
 
         daemons.remove("agent");
         agent.destroy(); // SIGTERM, as the kubelet stops a pod
@@ -88,53 +123,82 @@ class ChartDaemonsIT {
     }
 
     @Test
-    void withKafkaTheAgentsBatchesReachTheCollectorThroughTheTopicTheChartNames() throws Exception {
-        try (KafkaBroker broker = KafkaBroker.start(dir.resolve("kafka"))) {
+    void withKafkaOverSaslAndAPolicyTheAgentsBatchesGoThroughTheTopicAndThePolicyHoldsPushedSessions() throws Exception {
+        certs();
+        // A broker that lets in only clients logging in with SASL/PLAIN: the daemons reach it only with the
+        // properties of kafka.config, which the chart passes as --kafka-config.
+        try (KafkaBroker broker = KafkaBroker.start(dir.resolve("kafka"), BrokerSecurity.saslPlain("fleettap",
+                "helm-it-secret"))) {
             broker.createTopic("fleet.batches", 1);
-            List<Manifest> chart = Chart.render(dir, values("kafka.bootstrap", "kafka-0.kafka:9092",
-                    "kafka.topic", "fleet.batches", "kafka.group", "helm-it", "collector.verbose", true));
+            assertThat(broker.clientProperties()).containsEntry("security.protocol", "SASL_PLAINTEXT");
+            List<Manifest> chart = Chart.render(dir, Chart.secureValues("kafka.bootstrap", "kafka-0.kafka:9092",
+                    "kafka.topic", "fleet.batches", "kafka.group", "helm-it",
+                    "kafka.config", new TreeMap<>(broker.clientProperties()),
+                    "agent.policy", "kernel_probes: false\n", "collector.verbose", true));
             Map<String, String> kafka = Map.of("--kafka", broker.bootstrapServers());
-            String address = startCollector(chart, kafka);
-            startAgent(chart, address, kafka);
-            awaitHost(address);
+            int port = startCollector(chart, kafka);
+            startAgent(chart, port, kafka);
+            awaitHost(port);
             assertThat(log("collector.err")).contains("reading batches from Kafka topic fleet.batches at "
                     + broker.bootstrapServers() + " as group helm-it");
             assertThat(log("agent.err")).contains("agent " + NODE + ": batches to Kafka " + broker.bootstrapServers()
                     + " topic fleet.batches");
+            Path policy = dir.resolve("agent/policy/policy.yaml");
+            assertThat(log("agent.err")).contains("policy " + policy + ": kernel_probes=false");
             // The session's output lines travel as batches: agent, broker, collector, the CLI.
-            awaitArmed(address);
+            awaitArmed(port);
+
+            // What the policy forbids, the agent refuses although the collector sends it.
+            Result denied = run(withSecurity("run", "--collector", "127.0.0.1:" + port, "--duration", "5s", "-e",
+                    "probe syscall.openat { }"));
+            // Its only host failed the session: the run exits 1.
+            assertThat(denied.exit()).as(denied.err()).isEqualTo(1);
+            assertThat(denied.err()).contains(NODE + ": session failed: policy: " + policy
+                    + ":1:16: kernel_probes false does not allow syscall.openat\n");
         }
     }
 
     @Test
-    void theDaemonsTakeNoTlsOptionYetSoTheChartPassesNone() {
-        // When the daemons get one (issue 7's --tls-dir), the chart must pass it for tls.*Secret: this fails then.
-        for (String daemon : List.of("agent", "collector")) {
-            Result help = run(daemon, "--help");
-            assertThat(help.exit()).isZero();
-            assertThat(help.out()).as(daemon + " --help").contains("--" + (daemon.equals("agent") ? "collector"
-                    : "listen") + "=HOST:PORT").doesNotContain("--tls");
-        }
-        List<Manifest> chart = Chart.render(dir, values("tls.collectorSecret", "c-tls", "tls.agentSecret", "a-tls"));
-        assertThat(Chart.find(chart, "DaemonSet", "prod-fleettap-agent").args("agent"))
-                .noneMatch(a -> a.startsWith("--tls"));
-        assertThat(Chart.find(chart, "StatefulSet", "prod-fleettap-collector").args("collector"))
-                .noneMatch(a -> a.startsWith("--tls"));
+    void insecureDaemonsSayWhatTheyAllowAndTheNotesCommandsReachThemWithInsecure() throws Exception {
+        List<Manifest> chart = Chart.render(dir, values("insecure", true, "agent.labels", Map.of("zone", "eu-1")));
+        security = List.of("--insecure");
+        int port = startCollector(chart, Map.of());
+        startAgent(chart, port, Map.of());
+        awaitHost(port);
+        assertThat(log("collector.err") + log("collector.out"))
+                .contains("fleettap: warning: --insecure: plaintext gRPC without authentication");
+        assertThat(log("agent.err")).contains("fleettap: warning: --insecure: plaintext gRPC without authentication");
+        awaitArmed(port);
+        List<List<String>> commands = NotesCommands.parse(Chart.notes(dir, values("insecure", true)));
+        Result hosts = runNotes(commands.get(0), port, null, null);
+        assertThat(hosts.out()).containsPattern("(?m)^" + NODE + " +zone=eu-1 +yes ");
+    }
+
+    /** {@code fleettap certs} into DIR/certs for the chart's collector Service; the test's Secrets are made of it. */
+    private Path certs() {
+        Path certs = dir.resolve("certs");
+        Result r = run("certs", "--out", certs.toString(), "--collector-name", SERVICE);
+        assertThat(r.exit()).as(r.err()).isZero();
+        secrets.put(Chart.COLLECTOR_SECRET, certs.resolve("collector"));
+        secrets.put(Chart.AGENT_SECRET, certs.resolve("agent"));
+        security = List.of("--tls-dir", certs.resolve("user-admin").toString());
+        return certs;
     }
 
     /**
      * The commands NOTES.txt shows after an install, as a user pastes them once the collector's port is forwarded
-     * (here: the collector's loopback address): the host is listed, the session counts openat calls on it (a real
-     * tracepoint) and prints the merged count, and the query of that session gives the same sum.
+     * (here: the collector's loopback address), with the user's identity made by 'fleettap certs': the host is
+     * listed, the session counts openat calls on it (a real tracepoint) and prints the merged count, and the query of
+     * that session gives the same sum.
      */
-    private void runTheNotesCommands(String address) {
-        List<List<String>> commands = NotesCommands.parse(Chart.notes(Map.of()));
+    private void runTheNotesCommands(int port, Map<String, Object> values, Path user) {
+        List<List<String>> commands = NotesCommands.parse(Chart.notes(dir, values));
         assertThat(commands).extracting(c -> c.get(0)).containsExactly("hosts", "run", "query", "sessions");
 
-        Result hosts = runNotes(commands.get(0), address, null);
+        Result hosts = runNotes(commands.get(0), port, user, null);
         assertThat(hosts.out()).containsPattern("(?m)^" + NODE + " +role=db,zone=eu-1 +yes ");
 
-        Result run = runNotes(commands.get(1), address, null);
+        Result run = runNotes(commands.get(1), port, user, null);
         Matcher session = Pattern.compile("\\Asession (\\S+)\n").matcher(run.out());
         assertThat(session.find()).as(run.out()).isTrue();
         Matcher opens = Pattern.compile("(?m)^opens=0x([0-9a-f]+)$").matcher(run.out());
@@ -142,7 +206,7 @@ class ChartDaemonsIT {
         long counted = Long.parseLong(opens.group(1), 16);
         assertThat(counted).as("openat calls on this host in 10 s").isPositive();
 
-        Result query = runNotes(commands.get(2), address, session.group(1));
+        Result query = runNotes(commands.get(2), port, user, session.group(1));
         List<String> lines = query.out().lines().toList();
         assertThat(lines).as(query.out()).hasSize(2);
         assertThat(lines.get(0).split(" +")).containsExactly("KEY", "COUNT", "SUM", "MIN", "MAX", "AVG", "P50", "P90",
@@ -150,16 +214,33 @@ class ChartDaemonsIT {
         // The scalar's row has an empty KEY: SUM is its second figure.
         assertThat(Long.parseLong(lines.get(1).strip().split(" +")[1])).isEqualTo(counted);
 
-        Result sessions = runNotes(commands.get(3), address, session.group(1));
-        assertThat(sessions.out()).startsWith("SESSION  SCRIPT  HOSTS  CREATED  STATES\n");
+        Result sessions = runNotes(commands.get(3), port, user, session.group(1));
+        assertThat(sessions.out()).startsWith("SESSION  SCRIPT  HOSTS  CREATED  STARTED BY  STATES\n");
+        // The session (ended, so listed with --all) records who started it: the user whose certificate and token
+        // the notes' command used.
+        Result all = run(withSecurity("sessions", "--collector", "127.0.0.1:" + port, "--all"));
+        assertThat(all.exit()).as(all.err()).isZero();
+        assertThat(all.out()).containsPattern("(?m)^" + Pattern.quote(session.group(1)) + " .*\\sadmin\\s");
     }
 
-    /** One command of the notes with the collector's address (and the session id) filled in; it must succeed. */
-    private Result runNotes(List<String> command, String address, String session) {
+    /**
+     * One command of the notes with the collector's port forwarded to 127.0.0.1:PORT, the user's directory for the
+     * notes' certs/user-admin (none when insecure) and the session id filled in; it must succeed.
+     */
+    private Result runNotes(List<String> command, int port, Path user, String session) {
         List<String> args = new ArrayList<>(command);
         int collector = args.indexOf("--collector");
         assertThat(collector).as("--collector in %s", command).isNotNegative();
-        args.set(collector + 1, address);
+        assertThat(args.get(collector + 1)).endsWith(":7420");
+        args.set(collector + 1, "127.0.0.1:" + port);
+        int tlsDir = args.indexOf("--tls-dir");
+        if (user != null) {
+            assertThat(tlsDir).as("--tls-dir in %s", command).isNotNegative();
+            assertThat(args.get(tlsDir + 1)).isEqualTo("certs/user-admin");
+            args.set(tlsDir + 1, user.toString());
+        } else {
+            assertThat(args).as("%s", command).contains("--insecure").doesNotContain("--tls-dir");
+        }
         if (session != null) {
             args.replaceAll(a -> a.equals("SESSION_ID") ? session : a);
         }
@@ -168,35 +249,45 @@ class ChartDaemonsIT {
         return r;
     }
 
-    /** Starts the collector as its StatefulSet says, on a free loopback port; returns that HOST:PORT. */
-    private String startCollector(List<Manifest> chart, Map<String, String> more) throws Exception {
+    /**
+     * Starts the collector as its StatefulSet says, its volumes filled, on a free loopback port; returns the port.
+     */
+    private int startCollector(List<Manifest> chart, Map<String, String> more) throws Exception {
         Map<String, String> addresses = new HashMap<>(more);
         addresses.put("--listen", "127.0.0.1:0");
-        List<String> args = PodCommand.args(Chart.find(chart, "StatefulSet", "prod-fleettap-collector"), "collector",
-                NODE, dir.resolve("collector"), addresses);
-        daemons.put("collector", start("collector", args));
+        Manifest statefulSet = Chart.find(chart, "StatefulSet", "prod-fleettap-collector");
+        PodVolumes.fill(statefulSet, chart, dir.resolve("collector"), secrets);
+        List<String> args = PodCommand.args(statefulSet, "collector", NODE, dir.resolve("collector"), addresses);
+        daemons.put("collector", start("collector", List.of(), args));
         awaitLog("collector.out", () -> LISTENING.matcher(log("collector.out")).find(), "the collector to listen");
         Matcher m = LISTENING.matcher(log("collector.out"));
         assertThat(m.find()).isTrue();
-        return "127.0.0.1:" + m.group(1);
+        return Integer.parseInt(m.group(1));
     }
 
-    private Process startAgent(List<Manifest> chart, String collector, Map<String, String> more) throws Exception {
+    /**
+     * Starts the agent as its DaemonSet says, its volumes filled, dialing the collector's Service by its name on the
+     * collector's port: a hosts file of the agent's JVM resolves the name to loopback.
+     */
+    private Process startAgent(List<Manifest> chart, int port, Map<String, String> more) throws Exception {
+        Manifest daemonSet = Chart.find(chart, "DaemonSet", "prod-fleettap-agent");
+        assertThat(daemonSet.args("agent")).contains("--collector=" + SERVICE + ":7420");
         Map<String, String> addresses = new HashMap<>(more);
-        addresses.put("--collector", collector);
-        List<String> args = PodCommand.args(Chart.find(chart, "DaemonSet", "prod-fleettap-agent"), "agent", NODE,
-                dir.resolve("agent"), addresses);
+        addresses.put("--collector", SERVICE + ":" + port);
+        PodVolumes.fill(daemonSet, chart, dir.resolve("agent"), secrets);
+        List<String> args = PodCommand.args(daemonSet, "agent", NODE, dir.resolve("agent"), addresses);
         assertThat(args).contains("--host-id=" + NODE);
-        Process agent = start("agent", args);
+        Path hosts = Files.writeString(dir.resolve("hosts"), "127.0.0.1 " + SERVICE + " localhost\n");
+        Process agent = start("agent", List.of("-Djdk.net.hosts.file=" + hosts), args);
         daemons.put("agent", agent);
         return agent;
     }
 
     /** Polls {@code fleettap hosts} until the agent is listed as connected; returns its entry. */
-    private Map<String, Object> awaitHost(String address) throws Exception {
+    private Map<String, Object> awaitHost(int port) throws Exception {
         AtomicReference<Map<String, Object>> found = new AtomicReference<>();
         awaitLog("agent.err", () -> {
-            Result r = run("hosts", "--collector", address, "-o", "json");
+            Result r = run(withSecurity("hosts", "--collector", "127.0.0.1:" + port, "-o", "json"));
             if (r.exit() != 0) {
                 return false;
             }
@@ -220,16 +311,24 @@ class ChartDaemonsIT {
      * Starts a session that prints "armed" on each host, waits until this node's line reaches the CLI, and stops
      * the session (SIGTERM to the CLI, as Ctrl-C would).
      */
-    private void awaitArmed(String address) throws Exception {
-        Process run = start("run", List.of("run", "--collector", address, "-e", "probe begin { println(\"armed\") }"));
+    private void awaitArmed(int port) throws Exception {
+        Process run = start("run", List.of(), List.of(withSecurity("run", "--collector", "127.0.0.1:" + port, "-e",
+                "probe begin { println(\"armed\") }")));
         awaitLog("run.out", () -> log("run.out").contains("[" + NODE + "] armed\n"), NODE + " to arm the session");
         run.destroy();
         assertThat(run.waitFor(60, TimeUnit.SECONDS)).as("the CLI stopped").isTrue();
         assertThat(log("run.out")).startsWith("session ");
     }
 
-    private Process start(String name, List<String> args) throws IOException {
-        List<String> cmd = java(args);
+    /** The CLI's arguments followed by how it reaches the collector ({@link #security}). */
+    private String[] withSecurity(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(security);
+        return all.toArray(new String[0]);
+    }
+
+    private Process start(String name, List<String> jvm, List<String> args) throws IOException {
+        List<String> cmd = java(jvm, args);
         System.out.println(name + ": " + cmd);
         Process p = new ProcessBuilder(cmd).redirectOutput(dir.resolve(name + ".out").toFile())
                 .redirectError(dir.resolve(name + ".err").toFile()).start();
@@ -280,7 +379,7 @@ class ChartDaemonsIT {
         try {
             Path out = Files.createTempFile(dir, "cli", ".out");
             Path err = Files.createTempFile(dir, "cli", ".err");
-            Process p = new ProcessBuilder(java(List.of(args))).redirectOutput(out.toFile())
+            Process p = new ProcessBuilder(java(List.of(), List.of(args))).redirectOutput(out.toFile())
                     .redirectError(err.toFile()).start();
             if (!p.waitFor(120, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
@@ -295,9 +394,11 @@ class ChartDaemonsIT {
         }
     }
 
-    private static List<String> java(List<String> args) {
-        List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java").toString(),
-                "-jar", JAR.toString()));
+    private static List<String> java(List<String> jvm, List<String> args) {
+        List<String> cmd = new ArrayList<>(List.of(Paths.get(System.getProperty("java.home"), "bin", "java")
+                .toString()));
+        cmd.addAll(jvm);
+        cmd.addAll(List.of("-jar", JAR.toString()));
         cmd.addAll(args);
         return cmd;
     }

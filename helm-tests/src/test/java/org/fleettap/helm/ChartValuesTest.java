@@ -25,25 +25,42 @@ class ChartValuesTest {
     private static final String SCHEMA_ERROR = "values don't meet the specifications of the schema(s) in the "
             + "following chart(s):\nfleettap:\n";
 
+    private static final String NO_TLS = "tls.collectorSecret and tls.agentSecret are empty: the daemons talk TLS "
+            + "by default; name Secrets made from 'fleettap certs' (see the chart's README), or set insecure=true for "
+            + "plaintext gRPC without authentication";
+
     @TempDir
     Path dir;
 
     @Test
     void strictLintIsClean() {
+        // Helm lints templates in a mode where 'fail' is only logged: the chart's own values, which name no TLS
+        // Secret and are not insecure, lint clean although they neither install nor render (refusedByTemplates).
         LintResult lint = Chart.lintStrict(Chart.DIRECTORY);
+        assertThat(lint.isFailed()).as("%s", lint.getMessages()).isFalse();
+        assertThat(lint.getMessages()).containsExactly("[INFO] Chart.yaml: icon is recommended");
+    }
+
+    @Test
+    void strictLintWithTlsSecretsIsClean() throws IOException {
+        LintResult lint = Chart.lintStrict(copyWithValues("  collectorSecret: \"\"\n", "  collectorSecret: c-tls\n",
+                "  agentSecret: \"\"\n", "  agentSecret: a-tls\n"));
         assertThat(lint.isFailed()).as("%s", lint.getMessages()).isFalse();
         // Only the one recommendation Helm makes at INFO level: no warnings, no errors.
         assertThat(lint.getMessages()).containsExactly("[INFO] Chart.yaml: icon is recommended");
     }
 
     @Test
+    void strictLintWhenInsecureIsClean() throws IOException {
+        LintResult lint = Chart.lintStrict(copyWithValues("\ninsecure: false\n", "\ninsecure: true\n"));
+        assertThat(lint.isFailed()).as("%s", lint.getMessages()).isFalse();
+        assertThat(lint.getMessages()).containsExactly("[INFO] Chart.yaml: icon is recommended");
+    }
+
+    @Test
     void strictLintFailsAChartWhoseOwnValuesBreakTheSchema() throws IOException {
-        Path copy = dir.resolve("fleettap");
-        copyTree(Chart.DIRECTORY, copy);
-        Path valuesFile = copy.resolve("values.yaml");
-        Files.writeString(valuesFile, Files.readString(valuesFile).replace("  verbose: false\n",
-                "  verbose: false\n  replicas: 3\n"));
-        LintResult lint = Chart.lintStrict(copy);
+        LintResult lint = Chart.lintStrict(copyWithValues("stack traces on errors.\n  verbose: false\n",
+                "stack traces on errors.\n  verbose: false\n  replicas: 3\n"));
         assertThat(lint.isFailed()).isTrue();
         assertThat(String.join("\n", lint.getMessages())).contains("additional properties 'replicas' not allowed");
     }
@@ -86,7 +103,28 @@ class ChartValuesTest {
                         values("collector.resources", Map.of("limits", Map.of("gpu", 1))),
                         "- at '/collector/resources/limits': additional properties 'gpu' not allowed"),
                 Arguments.of("a relative TLS mount path", values("tls.mountPath", "etc/tls"),
-                        "- at '/tls/mountPath': 'etc/tls' does not match pattern '^/.*$'"));
+                        "- at '/tls/mountPath': 'etc/tls' does not match pattern '^/.*$'"),
+                Arguments.of("insecure as a string", values("insecure", "yes"),
+                        "- at '/insecure': got string, want boolean"),
+                Arguments.of("a TLS Secret's name in capitals", values("tls.agentSecret", "Agent-TLS"),
+                        "- at '/tls/agentSecret': 'Agent-TLS' does not match pattern "
+                                + "'^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$'"),
+                Arguments.of("a policy as a mapping, not its YAML text",
+                        values("agent.policy", Map.of("kernel_probes", false)),
+                        "- at '/agent/policy': got object, want string"),
+                Arguments.of("a policy ConfigMap's name with an underscore",
+                        values("agent.existingPolicyConfigMap", "node_policy"),
+                        "- at '/agent/existingPolicyConfigMap': 'node_policy' does not match pattern "
+                                + "'^([a-z0-9]([-a-z0-9.]*[a-z0-9])?)?$'"),
+                Arguments.of("a Kafka property that is a number", values("kafka.config", Map.of("linger.ms", 5)),
+                        "- at '/kafka/config/linger.ms': got number, want string"),
+                Arguments.of("a Kafka property name with a blank",
+                        values("kafka.config", Map.of("security protocol", "SSL")),
+                        "- at '': invalid propertyName 'security protocol'\n"
+                                + "  - at '': 'security protocol' does not match pattern "
+                                + "'^[A-Za-z0-9][A-Za-z0-9._-]*$'"),
+                Arguments.of("a Kafka config that is a list", values("kafka.config", List.of("security.protocol=SSL")),
+                        "- at '/kafka/config': got array, want object"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -98,13 +136,50 @@ class ChartValuesTest {
 
     static Stream<Arguments> refusedByTemplates() {
         return Stream.of(
-                Arguments.of(values("kafka.topic", "fleet.batches"),
+                Arguments.of(values(), NO_TLS),
+                Arguments.of(values("tls.collectorSecret", "c-tls"),
+                        "tls.agentSecret is empty: the daemons talk TLS by default; name Secrets made from "
+                                + "'fleettap certs' (see the chart's README), or set insecure=true for plaintext gRPC "
+                                + "without authentication"),
+                Arguments.of(values("tls.agentSecret", "a-tls"),
+                        "tls.collectorSecret is empty: the daemons talk TLS by default; name Secrets made from "
+                                + "'fleettap certs' (see the chart's README), or set insecure=true for plaintext gRPC "
+                                + "without authentication"),
+                Arguments.of(values("insecure", false), NO_TLS),
+                Arguments.of(Chart.secureValues("insecure", true),
+                        "insecure=true and tls.collectorSecret and tls.agentSecret cannot be used together: unset "
+                                + "insecure for TLS with the Secret, or the Secret for plaintext"),
+                Arguments.of(values("insecure", true, "tls.agentSecret", "a-tls"),
+                        "insecure=true and tls.agentSecret cannot be used together: unset insecure for TLS with the "
+                                + "Secret, or the Secret for plaintext"),
+                Arguments.of(Chart.secureValues("kafka.config", Map.of("security.protocol", "SSL")),
+                        "kafka.config is set but kafka.bootstrap is empty: set kafka.bootstrap (HOST:PORT,...) or "
+                                + "unset kafka.config"),
+                Arguments.of(Chart.secureValues("kafka.existingConfigSecret", "kafka-client"),
+                        "kafka.existingConfigSecret is set but kafka.bootstrap is empty: set kafka.bootstrap "
+                                + "(HOST:PORT,...) or unset kafka.existingConfigSecret"),
+                Arguments.of(Chart.secureValues("kafka.bootstrap", "kafka:9092", "kafka.existingConfigSecret",
+                        "kafka-client", "kafka.config", Map.of("security.protocol", "SSL")),
+                        "kafka.config and kafka.existingConfigSecret cannot be used together: give the properties, "
+                                + "or the Secret that holds kafka.properties"),
+                Arguments.of(Chart.secureValues("agent.policy", "kernel_probes: false\n",
+                        "agent.existingPolicyConfigMap", "node-policy"),
+                        "agent.policy and agent.existingPolicyConfigMap cannot be used together: give the policy's "
+                                + "YAML, or the ConfigMap that holds policy.yaml"),
+                Arguments.of(Chart.secureValues("agent.policy", "binaries: [/usr/bin/x\n"),
+                        "agent.policy is not a YAML mapping (docs/policy.md): error converting YAML to JSON: yaml: "
+                                + "line 1: did not find expected ',' or ']'"),
+                Arguments.of(Chart.secureValues("agent.policy", "- /usr/bin/x\n"),
+                        "agent.policy is not a YAML mapping (docs/policy.md): error unmarshaling JSON: while "
+                                + "decoding JSON: json: cannot unmarshal array into Go value of type "
+                                + "map[string]interface {}"),
+                Arguments.of(Chart.secureValues("kafka.topic", "fleet.batches"),
                         "kafka.topic is set but kafka.bootstrap is empty: set kafka.bootstrap (HOST:PORT,...) or "
                                 + "unset kafka.topic"),
-                Arguments.of(values("kafka.group", "replica-2"),
+                Arguments.of(Chart.secureValues("kafka.group", "replica-2"),
                         "kafka.group is set but kafka.bootstrap is empty: set kafka.bootstrap (HOST:PORT,...) or "
                                 + "unset kafka.group"),
-                Arguments.of(values("agent.storage.hostPath", ""),
+                Arguments.of(Chart.secureValues("agent.storage.hostPath", ""),
                         "agent.storage.hostPath is empty while agent.storage.type is hostPath: name a directory "
                                 + "on the node, or use type emptyDir"));
     }
@@ -114,6 +189,22 @@ class ChartValuesTest {
     void refusedByTemplates(Map<String, Object> values, String error) {
         assertThatThrownBy(() -> Chart.render(dir, values)).isInstanceOf(IllegalStateException.class)
                 .message().containsOnlyOnce("): " + error + "\n");
+    }
+
+    /**
+     * A copy of the chart whose values.yaml has each text given replaced by the next one (each must be there once).
+     */
+    private Path copyWithValues(String... fromAndTo) throws IOException {
+        Path copy = dir.resolve("fleettap");
+        copyTree(Chart.DIRECTORY, copy);
+        Path valuesFile = copy.resolve("values.yaml");
+        String values = Files.readString(valuesFile);
+        for (int i = 0; i < fromAndTo.length; i += 2) {
+            assertThat(values).containsOnlyOnce(fromAndTo[i]);
+            values = values.replace(fromAndTo[i], fromAndTo[i + 1]);
+        }
+        Files.writeString(valuesFile, values);
+        return copy;
     }
 
     private static void copyTree(Path from, Path to) throws IOException {

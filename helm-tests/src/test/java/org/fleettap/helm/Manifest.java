@@ -27,6 +27,12 @@ record Manifest(Map<String, Object> yaml) {
         return Chart.cast(Chart.cast(spec().get("template")).get("spec"));
     }
 
+    /** The pod template's annotations; null when it has none. */
+    Map<String, Object> podAnnotations() {
+        Object annotations = Chart.cast(Chart.cast(spec().get("template")).get("metadata")).get("annotations");
+        return annotations == null ? null : Chart.cast(annotations);
+    }
+
     Map<String, Object> podLabels() {
         return Chart.cast(Chart.cast(Chart.cast(spec().get("template")).get("metadata")).get("labels"));
     }
