@@ -46,7 +46,7 @@ class LocalStoreIT {
         Fleettap.Result table = Fleettap.run("sessions", "--data", data);
         assertThat(table.exit()).isZero();
         assertThat(table.stdout().lines().toList()).hasSize(2);
-        assertThat(table.stdout().lines().toList().get(1)).matches(id + " +-e +host:\\S+ +\\S+Z +1 stopped");
+        assertThat(table.stdout().lines().toList().get(1)).matches(id + " +-e +host:\\S+ +\\S+Z +- +1 stopped");
 
         Fleettap.Result q = Fleettap.run("query", "--data", data, "--session", id, "c");
         assertThat(q.stdout()).isEqualTo(""
