@@ -132,7 +132,8 @@ public final class TlsDir {
         }
     }
 
-    private static byte[] read(Path file) throws TlsException {
+    /** The bytes of {@code file}; a file that cannot be read is a one-line TlsException naming it. */
+    public static byte[] read(Path file) throws TlsException {
         try {
             return Files.readAllBytes(file);
         } catch (NoSuchFileException e) {

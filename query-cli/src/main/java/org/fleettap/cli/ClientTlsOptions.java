@@ -3,11 +3,8 @@ package org.fleettap.cli;
 import io.grpc.ChannelCredentials;
 import io.grpc.CompositeChannelCredentials;
 import io.grpc.InsecureChannelCredentials;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
 import org.fleettap.security.BearerToken;
@@ -40,12 +37,7 @@ class ClientTlsOptions extends TlsOptions {
         if (dir == null) {
             return InsecureChannelCredentials.create();
         }
-        ChannelCredentials tls;
-        try {
-            tls = dir.channelCredentials();
-        } catch (TlsException e) {
-            throw new UserErrors.UsageException("--tls-dir: " + e.getMessage(), 2);
-        }
+        ChannelCredentials tls = usable(dir::channelCredentials);
         String token = token(env(), dir.directory());
         return token == null ? tls : CompositeChannelCredentials.create(tls, new BearerToken(token));
     }
@@ -67,7 +59,7 @@ class ClientTlsOptions extends TlsOptions {
     String token(Map<String, String> env, Path dir) throws UserErrors.UsageException {
         if (tokenFile != null) {
             log.debug("token from --token-file {}", tokenFile);
-            return readToken("--token-file " + tokenFile, tokenFile);
+            return readToken("--token-file ", tokenFile);
         }
         String fromEnv = env.get(TOKEN_ENV);
         if (fromEnv != null && !fromEnv.isBlank()) {
@@ -77,24 +69,21 @@ class ClientTlsOptions extends TlsOptions {
         Path file = dir.resolve(TlsDir.TOKEN_FILE);
         if (Files.exists(file)) {
             log.debug("token from {}", file);
-            return readToken(file.toString(), file);
+            return readToken("", file);
         }
         log.debug("no token: no --token-file, no {}, no {}", TOKEN_ENV, file);
         return null;
     }
 
-    private static String readToken(String where, Path file) throws UserErrors.UsageException {
-        String text;
+    /** The token in {@code file}; errors begin with {@code option} ("--token-file " or nothing) and the file. */
+    private static String readToken(String option, Path file) throws UserErrors.UsageException {
+        byte[] bytes;
         try {
-            text = Files.readString(file, StandardCharsets.US_ASCII).strip();
-        } catch (NoSuchFileException e) {
-            throw new UserErrors.UsageException(where + ": no such file", 2);
-        } catch (AccessDeniedException e) {
-            throw new UserErrors.UsageException(where + ": permission denied", 2);
-        } catch (IOException e) {
-            throw new UserErrors.UsageException(where + ": cannot read it (" + e.getMessage() + ")", 2);
+            bytes = TlsDir.read(file);
+        } catch (TlsException e) {
+            throw new UserErrors.UsageException(option + e.getMessage(), 2);
         }
-        return checked(where, text);
+        return checked(option + file, new String(bytes, StandardCharsets.US_ASCII).strip());
     }
 
     private static String checked(String where, String token) throws UserErrors.UsageException {

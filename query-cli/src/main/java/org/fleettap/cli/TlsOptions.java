@@ -44,12 +44,22 @@ class TlsOptions {
         if (insecure) {
             return null;
         }
+        TlsDir dir = usable(() -> TlsDir.load(tlsDir));
+        log.debug("TLS from {}: certificate '{}' issued by '{}'", tlsDir,
+                dir.certificate().getSubjectX500Principal().getName(),
+                dir.certificate().getIssuerX500Principal().getName());
+        return dir;
+    }
+
+    /** A step that reads or uses the TLS directory. */
+    interface TlsStep<T> {
+        T get() throws TlsException;
+    }
+
+    /** What {@code step} gives; its failure is a usage error (exit 2) of --tls-dir, in one line. */
+    static <T> T usable(TlsStep<T> step) throws UserErrors.UsageException {
         try {
-            TlsDir dir = TlsDir.load(tlsDir);
-            log.debug("TLS from {}: certificate '{}' issued by '{}'", tlsDir,
-                    dir.certificate().getSubjectX500Principal().getName(),
-                    dir.certificate().getIssuerX500Principal().getName());
-            return dir;
+            return step.get();
         } catch (TlsException e) {
             throw new UserErrors.UsageException("--tls-dir: " + e.getMessage(), 2);
         }
@@ -75,21 +85,13 @@ class TlsOptions {
     /** For the collector: mTLS from the directory, or plaintext (the caller warns once it knows its port). */
     ServerCredentials serverCredentials() throws UserErrors.UsageException {
         TlsDir dir = load();
-        try {
-            return dir == null ? InsecureServerCredentials.create() : dir.serverCredentials();
-        } catch (TlsException e) {
-            throw new UserErrors.UsageException("--tls-dir: " + e.getMessage(), 2);
-        }
+        return dir == null ? InsecureServerCredentials.create() : usable(dir::serverCredentials);
     }
 
     /** For an agent: TLS with the directory's certificate, or plaintext. */
     ChannelCredentials channelCredentials(String exposed, String risk) throws UserErrors.UsageException {
         TlsDir dir = load();
         warnIfInsecure(exposed, risk);
-        try {
-            return dir == null ? InsecureChannelCredentials.create() : dir.channelCredentials();
-        } catch (TlsException e) {
-            throw new UserErrors.UsageException("--tls-dir: " + e.getMessage(), 2);
-        }
+        return dir == null ? InsecureChannelCredentials.create() : usable(dir::channelCredentials);
     }
 }

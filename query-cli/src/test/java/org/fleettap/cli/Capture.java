@@ -84,7 +84,7 @@ final class Capture implements AutoCloseable {
      * tests of other things, whose stderr is what they check. {@link #stderrWithWarnings()} has everything.
      */
     String stderr() {
-        return err.text().replaceAll("(?m)^" + java.util.regex.Pattern.quote(INSECURE_WARNING) + ".*\n", "");
+        return withoutInsecureWarning(err.text());
     }
 
     /** Everything printed to stderr. */
@@ -135,5 +135,10 @@ final class Capture implements AutoCloseable {
         synchronized String text() {
             return bytes.toString(StandardCharsets.UTF_8);
         }
+    }
+
+    /** {@code stderr} without the warning lines of --insecure, which {@link #insecure} adds. */
+    static String withoutInsecureWarning(String stderr) {
+        return stderr.replaceAll("(?m)^" + java.util.regex.Pattern.quote(INSECURE_WARNING) + ".*\n", "");
     }
 }

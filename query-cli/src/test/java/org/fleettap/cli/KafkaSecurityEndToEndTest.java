@@ -99,8 +99,7 @@ class KafkaSecurityEndToEndTest {
 
     /** NAME.err without the --insecure warning that {@link Capture#insecure} causes. */
     private String err(String name) {
-        return read(dir.resolve(name + ".err")).replaceAll("(?m)^" + java.util.regex.Pattern.quote(
-                Capture.INSECURE_WARNING) + ".*\n", "");
+        return Capture.withoutInsecureWarning(read(dir.resolve(name + ".err")));
     }
 
     private static String read(Path file) {

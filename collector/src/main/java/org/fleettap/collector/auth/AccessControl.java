@@ -176,20 +176,22 @@ public final class AccessControl implements ServerInterceptor {
     }
 
     private static Subject subject(String method, SSLSession ssl) throws Refused {
-        String missing = method + " needs TLS with a client certificate from the collector's CA";
-        if (ssl == null) {
-            throw new Refused(Refusals.Reason.NO_CERTIFICATE, Status.UNAUTHENTICATED, "unknown", "", missing);
-        }
-        Certificate[] chain;
-        try {
-            chain = ssl.getPeerCertificates();
-        } catch (SSLPeerUnverifiedException e) {
-            throw new Refused(Refusals.Reason.NO_CERTIFICATE, Status.UNAUTHENTICATED, "unknown", "", missing);
-        }
-        if (chain.length == 0 || !(chain[0] instanceof X509Certificate cert)) {
-            throw new Refused(Refusals.Reason.NO_CERTIFICATE, Status.UNAUTHENTICATED, "unknown", "", missing);
+        X509Certificate cert = ssl == null ? null : peerCertificate(ssl);
+        if (cert == null) {
+            throw new Refused(Refusals.Reason.NO_CERTIFICATE, Status.UNAUTHENTICATED, "unknown", "", method
+                    + " needs TLS with a client certificate from the collector's CA");
         }
         return subject(cert.getSubjectX500Principal());
+    }
+
+    /** The client's certificate; null when it sent none. */
+    private static X509Certificate peerCertificate(SSLSession ssl) {
+        try {
+            Certificate[] chain = ssl.getPeerCertificates();
+            return chain.length > 0 && chain[0] instanceof X509Certificate cert ? cert : null;
+        } catch (SSLPeerUnverifiedException e) {
+            return null;
+        }
     }
 
     /** OU and CN of {@code name} (empty when it has none; the last of several). */

@@ -21,13 +21,11 @@ public final class Caller {
     private final Principal principal;
     private final boolean insecure;
     private final Refusals refusals;
-    private final String boundHost;
 
     Caller(Principal principal, boolean insecure, Refusals refusals) {
         this.principal = Objects.requireNonNull(principal, "principal");
         this.insecure = insecure;
         this.refusals = Objects.requireNonNull(refusals, "refusals");
-        this.boundHost = principal.boundHost();
     }
 
     /** The caller of the call this thread serves. */
@@ -45,12 +43,9 @@ public final class Caller {
         return insecure;
     }
 
-    /**
-     * True when this caller may act as {@code hostId}: one comparison for a bound agent, none for anyone else (the
-     * ingest path calls it for every batch).
-     */
+    /** True when this caller may act as {@code hostId} ({@link Principal#mayActAs}). */
     public boolean mayActAs(String hostId) {
-        return boundHost == null || boundHost.equals(hostId);
+        return principal.mayActAs(hostId);
     }
 
     /**

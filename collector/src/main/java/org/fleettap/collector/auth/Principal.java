@@ -44,12 +44,7 @@ public record Principal(String name, Kind kind, Optional<Role> role, String host
         return new Principal(name, Kind.USER, Optional.of(role), ANY_HOST);
     }
 
-    /** The host this caller is bound to, null when it may act as any host (one comparison per batch). */
-    public String boundHost() {
-        return ANY_HOST.equals(host) ? null : host;
-    }
-
-    /** True when this caller may act as {@code hostId}. */
+    /** True when this caller may act as {@code hostId} (the ingest path asks for every batch). */
     public boolean mayActAs(String hostId) {
         return ANY_HOST.equals(host) || host.equals(hostId);
     }
