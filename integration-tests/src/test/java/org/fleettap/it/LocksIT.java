@@ -155,11 +155,14 @@ class LocksIT {
      * returns once it is attached.
      */
     static Process bpftrace(File out) throws Exception {
-        Process bpftrace = new ProcessBuilder("bpftrace", "-e", "tracepoint:syscalls:sys_enter_futex "
+        // bpftrace prints "Attaching N probes..." before it attaches; its BEGIN probe fires once they are attached (a
+        // SIGINT before that is lost, and so would be the fixture's first waits).
+        Process bpftrace = new ProcessBuilder("bpftrace", "-e", "BEGIN { printf(\"attached\\n\"); } "
+                + "tracepoint:syscalls:sys_enter_futex "
                 + "/comm == \"futex\" && ((args->op & 127) == 0 || (args->op & 127) == 6 || (args->op & 127) == 9 "
                 + "|| (args->op & 127) == 13)/ { @[pid, args->uaddr] = count(); }").redirectErrorStream(true)
                 .redirectOutput(out).start();
-        Fleettap.waitFor(() -> Fleettap.read(out).contains("Attaching 1 probe"), "bpftrace to attach");
+        Fleettap.waitFor(() -> Fleettap.read(out).contains("attached\n"), "bpftrace to attach");
         return bpftrace;
     }
 
